@@ -1,0 +1,69 @@
+/*
+ * cadenza/audio.h - rendered audio: interleaved float frames and named stems.
+ *
+ * Samples are 32-bit float, nominal range [-1, 1], interleaved
+ * (L R L R ... for stereo) because that is what libsndfile and libebur128
+ * take without a copy. A buffer may carry named stems (each itself a
+ * cz_audio of the same rate and length): production puts one per track,
+ * mixing keeps the processed ones beside the mix, finalization writes them.
+ *
+ * Audio is the largest value on the bus, so it is reference counted and
+ * immutable once put: checkpoints, A/B branches and reruns share one copy.
+ * Make a new buffer (or cz_audio_clone) to change samples.
+ *
+ * Thread-safety: refcounting is atomic; filling a buffer is single-writer.
+ */
+#ifndef CADENZA_AUDIO_H
+#define CADENZA_AUDIO_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cz_audio cz_audio;
+
+typedef struct cz_stem {
+    char name[32];   /* track name, e.g. "bass", "drums" */
+    cz_audio *audio; /* owned reference */
+} cz_stem;
+
+struct cz_audio {
+    uint32_t rate;     /* frames per second: 44100, 48000, 96000 ... */
+    uint32_t channels; /* 1 = mono, 2 = stereo */
+    uint64_t frames;   /* samples per channel */
+    float *samples;    /* frames * channels floats, interleaved */
+    cz_stem *stems;
+    uint32_t n_stems, cap_stems;
+    int refs;          /* private to the host */
+};
+
+/* A zero-filled buffer with one reference; NULL when out of memory or when
+ * rate or channels is zero. frames may be zero. */
+cz_audio *cz_audio_new(uint32_t rate, uint32_t channels, uint64_t frames);
+
+/* A deep copy of the samples (stems are shared, not copied). */
+cz_audio *cz_audio_clone(const cz_audio *a);
+
+void cz_audio_ref(const cz_audio *a);
+void cz_audio_unref(const cz_audio *a);
+
+/* Attach `stem` under `name`, taking over the caller's reference.
+ * CZ_EINVAL when rate or channels differ, or the name is taken. */
+int cz_audio_add_stem(cz_audio *a, const char *name, cz_audio *stem);
+
+/* The stem called name, or NULL. Borrowed: valid while `a` lives. */
+const cz_audio *cz_audio_stem(const cz_audio *a, const char *name);
+
+/* Length in seconds. */
+static inline double cz_audio_seconds(const cz_audio *a)
+{
+    return a->rate ? (double)a->frames / a->rate : 0.0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
