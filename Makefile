@@ -43,7 +43,7 @@ KERNEL_PKGS := yaml-0.1 jansson
 KERNEL_SRC := $(wildcard kernel/*.c)
 KERNEL_OBJ := $(patsubst kernel/%.c,$(BUILD)/obj/kernel/%.o,$(KERNEL_SRC))
 KERNEL_LIB_OBJ := $(filter-out $(BUILD)/obj/kernel/main.o,$(KERNEL_OBJ))
-KERNEL_CFLAGS := $(BASE_CFLAGS) -Ikernel $(call pc,$(KERNEL_PKGS)) -DCZ_VERSION='"$(shell cat VERSION)"'
+KERNEL_CFLAGS := $(BASE_CFLAGS) -D_GNU_SOURCE -Ikernel $(call pc,$(KERNEL_PKGS)) -DCZ_VERSION='"$(shell cat VERSION)"'
 # The host API (cz_*) is exported so that dlopen()ed modules bind to it.
 KERNEL_LDFLAGS := $(LDSAN) -Wl,--export-dynamic-symbol='cz_*'
 KERNEL_LIBS := $(call pl,$(KERNEL_PKGS)) -ldl -lpthread -lm

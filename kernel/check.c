@@ -1,0 +1,101 @@
+/*
+ * kernel/check.c - the static port check, before anything runs.
+ *
+ * A pipeline is a chain of stages that meet on the bus. Whether they fit
+ * is decidable from the descriptors alone: every required read must be
+ * written by an earlier stage (or by the job itself) with the same type,
+ * and the variants of an A/B stage must be interchangeable (same reads,
+ * same writes), or a job's success would depend on its bucket. Found here,
+ * a mismatch costs a second; found at stage six, a song.
+ */
+#include <string.h>
+
+#include "kernel.h"
+
+typedef struct producer {
+    const char *key;
+    cz_type type;
+    const char *by; /* stage name, or "the job" */
+} producer;
+
+#define MAX_KEYS 512
+
+static const producer *find(const producer *p, size_t n, const char *key)
+{
+    for (size_t i = n; i-- > 0;)
+        if (!strcmp(p[i].key, key))
+            return &p[i];
+    return NULL;
+}
+
+static int same_ports(const cz_port *a, const cz_port *b)
+{
+    size_t na = 0, nb = 0;
+    while (a && a[na].key)
+        na++;
+    while (b && b[nb].key)
+        nb++;
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++) {
+        size_t j;
+        for (j = 0; j < nb; j++)
+            if (!strcmp(a[i].key, b[j].key) && a[i].type == b[j].type &&
+                (a[i].flags & CZ_PORT_REQUIRED) == (b[j].flags & CZ_PORT_REQUIRED))
+                break;
+        if (j == nb)
+            return 0;
+    }
+    return 1;
+}
+
+void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
+{
+    producer p[MAX_KEYS];
+    size_t n = 0;
+    static const producer job[] = {{"prompt", CZ_TYPE_STRING, "the job"},
+                                   {"seed", CZ_TYPE_INT, "the job"},
+                                   {"job.key", CZ_TYPE_STRING, "the job"},
+                                   {"job.pipeline", CZ_TYPE_STRING, "the job"},
+                                   {"job.stages", CZ_TYPE_JSON, "the job"}};
+    for (size_t i = 0; i < sizeof job / sizeof *job; i++)
+        p[n++] = job[i];
+    if (g->router)
+        p[n++] = (producer){"router.attempts", CZ_TYPE_JSON, "the router"};
+    for (size_t i = 0; inputs && i < cz_bus_count(inputs) && n < MAX_KEYS; i++) {
+        const char *k = cz_bus_key_at(inputs, i);
+        p[n++] = (producer){k, cz_bus_type(inputs, k), "the job"};
+    }
+    for (size_t si = 0; si < g->n_stages; si++) {
+        const cz_graph_stage *s = &g->stages[si];
+        const cz_module_desc *first = &s->variants[0].mod->desc;
+        for (size_t v = 1; v < s->n_variants; v++) {
+            const cz_module_desc *dv = &s->variants[v].mod->desc;
+            if (!same_ports(first->reads, dv->reads) || !same_ports(first->writes, dv->writes))
+                cz_diag_add(d, s->def->variants[v].mark,
+                            "variant %s of stage '%s' does not have the same ports as %s (variants must be interchangeable; compare `cadenza inspect` of both)",
+                            dv->name, s->def->name, first->name);
+        }
+        if (s->def->is_ab && n < MAX_KEYS)
+            p[n++] = (producer){"ab.*", CZ_TYPE_JSON, s->def->name};
+        for (size_t i = 0; first->reads && first->reads[i].key; i++) {
+            const cz_port *r = &first->reads[i];
+            const producer *w = find(p, n, r->key);
+            if (!w && !strncmp(r->key, "ab.", 3))
+                w = find(p, n, "ab.*");
+            if (!w) {
+                if (r->flags & CZ_PORT_REQUIRED)
+                    cz_diag_add(d, s->def->variants[0].mark,
+                                "stage '%s' (%s) reads '%s' (%s), but no earlier stage writes it",
+                                s->def->name, first->name, r->key, cz_type_name(r->type));
+            } else if (w->type != r->type) {
+                cz_diag_add(d, s->def->variants[0].mark,
+                            "stage '%s' (%s) reads '%s' as %s, but %s writes it as %s",
+                            s->def->name, first->name, r->key, cz_type_name(r->type), w->by,
+                            cz_type_name(w->type));
+            }
+        }
+        for (size_t i = 0; first->writes && first->writes[i].key && n < MAX_KEYS; i++)
+            p[n++] = (producer){first->writes[i].key, first->writes[i].type, s->def->name};
+    }
+}

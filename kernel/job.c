@@ -1,0 +1,263 @@
+/*
+ * kernel/job.c - the cz_job_* calls a stage makes, and its output folder.
+ *
+ * Outputs are staged: a stage writes into a private folder inside --out
+ * (".cadenza-staging-XXXXXX"), and only when every stage has succeeded
+ * does the kernel move each file into place with rename(2), which is
+ * atomic per file. A failed job removes its staging folder, so the user
+ * never finds a half-written song, and no path a module asks for can
+ * escape --out (absolute paths and ".." are refused here, once, for every
+ * module).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "job_impl.h"
+
+cz_bus *cz_job_bus(cz_job *job)
+{
+    return job->bus;
+}
+
+uint64_t cz_job_seed(const cz_job *job)
+{
+    return job->seed;
+}
+
+const char *cz_job_key(const cz_job *job)
+{
+    return job->key;
+}
+
+const char *cz_job_pipeline(const cz_job *job)
+{
+    return job->g->pipe->name;
+}
+
+const char *cz_job_stage(const cz_job *job)
+{
+    return job->stage ? job->stage : "";
+}
+
+int cz_job_cancelled(const cz_job *job)
+{
+    return job->cancel && *job->cancel;
+}
+
+int cz_job_has_output(const cz_job *job)
+{
+    return job->staging != NULL;
+}
+
+void cz_job_log(cz_job *job, cz_log_level level, const char *fmt, ...)
+{
+    char who[160];
+    snprintf(who, sizeof who, "%s (%s)", cz_job_stage(job),
+             job->cur ? job->cur->mod->desc.name : "kernel");
+    va_list ap;
+    va_start(ap, fmt);
+    cz_logv(level, who, fmt, ap);
+    va_end(ap);
+}
+
+void cz_job_status(cz_job *job, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->status, sizeof job->status, fmt, ap);
+    va_end(ap);
+}
+
+/* A relative path of plain components: no "", ".", ".." or hidden names. */
+static int safe_relpath(const char *rel)
+{
+    if (!rel || !*rel || rel[0] == '/' || strlen(rel) > 1024)
+        return 0;
+    const char *p = rel;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || p[0] == '.')
+            return 0;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)p[i] < 0x20 || p[i] == '\\')
+                return 0;
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return p[-1] != '/';
+}
+
+int cz_job_output_path(cz_job *job, const char *rel, char *buf, size_t size, cz_error *err)
+{
+    if (!job->staging)
+        return cz_err(err, CZ_ENOTFOUND, "this job has no output folder (run with --out DIR)");
+    if (!safe_relpath(rel))
+        return cz_err(err, CZ_EINVAL, "output path '%s' refused: it must be relative, inside the output folder, without '..' or hidden names",
+                      rel ? rel : "(null)");
+    int n = snprintf(buf, size, "%s/%s", job->staging, rel);
+    if (n < 0 || (size_t)n >= size)
+        return cz_err(err, CZ_EINVAL, "output path '%s' is too long", rel);
+    char *slash = strrchr(buf, '/');
+    *slash = 0;
+    int rc = cz_mkdirs(buf, err);
+    *slash = '/';
+    return rc;
+}
+
+int cz_job_outputs_begin(cz_job *job, const char *out_dir, cz_error *err)
+{
+    struct stat st;
+    job->created_out = stat(out_dir, &st) != 0;
+    if (cz_mkdirs(out_dir, err))
+        return CZ_EIO;
+    job->out_dir = cz_strdup(out_dir);
+    job->staging = cz_strfmt("%s/.cadenza-staging-XXXXXX", out_dir);
+    if (!job->staging || !mkdtemp(job->staging)) {
+        int e = errno;
+        free(job->staging);
+        job->staging = NULL;
+        return cz_err(err, CZ_EIO, "cannot create a staging folder in '%s': %s", out_dir, strerror(e));
+    }
+    return 0;
+}
+
+/* Move every file under staging/rel to out/rel. */
+static int publish_dir(cz_job *job, const char *rel, json_t *files, cz_error *err)
+{
+    char *src_dir = *rel ? cz_strfmt("%s/%s", job->staging, rel) : cz_strdup(job->staging);
+    DIR *d = src_dir ? opendir(src_dir) : NULL;
+    if (!d) {
+        free(src_dir);
+        return cz_err(err, CZ_EIO, "cannot read the staging folder: %s", strerror(errno));
+    }
+    struct dirent *de;
+    int rc = 0;
+    while (!rc && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *r = *rel ? cz_strfmt("%s/%s", rel, de->d_name) : cz_strdup(de->d_name);
+        char *src = cz_strfmt("%s/%s", job->staging, r);
+        char *dst = cz_strfmt("%s/%s", job->out_dir, r);
+        struct stat st;
+        if (!r || !src || !dst) {
+            rc = cz_err(err, CZ_ENOMEM, "out of memory");
+        } else if (!lstat(src, &st) && S_ISDIR(st.st_mode)) {
+            rc = cz_mkdirs(dst, err);
+            if (!rc)
+                rc = publish_dir(job, r, files, err);
+        } else if (rename(src, dst)) {
+            rc = cz_err(err, CZ_EIO, "cannot move '%s' into the output folder: %s", r, strerror(errno));
+        } else {
+            json_array_append_new(files, json_string(r));
+        }
+        free(r);
+        free(src);
+        free(dst);
+    }
+    closedir(d);
+    free(src_dir);
+    return rc;
+}
+
+int cz_job_outputs_end(cz_job *job, int success, json_t *files, cz_error *err)
+{
+    if (!job->staging)
+        return 0;
+    int rc = success ? publish_dir(job, "", files, err) : 0;
+    cz_rmtree(job->staging);
+    if (!success && job->created_out)
+        rmdir(job->out_dir); /* only succeeds when it is empty */
+    return rc;
+}
+
+/* ---- providers and routers ------------------------------------------------- */
+
+int cz_job_has_router(const cz_job *job)
+{
+    return job->g->router != NULL;
+}
+
+int cz_job_request(cz_job *job, const cz_request *req, cz_reply *reply, cz_error *err)
+{
+    *reply = (cz_reply){.retry_after_ms = -1};
+    if (!req || !req->capability)
+        return cz_err(err, CZ_EINVAL, "cz_job_request: no capability");
+    const cz_instance *r = job->g->router;
+    if (!r)
+        return cz_err(err, CZ_ENOTFOUND, "the pipeline has no router, so no provider can answer '%s'", req->capability);
+    const cz_router_vtable *vt = r->mod->desc.vtable;
+    return vt->route(r->inst, job, req, reply, err);
+}
+
+uint32_t cz_job_provider_count(const cz_job *job)
+{
+    return (uint32_t)job->g->n_providers;
+}
+
+int cz_job_provider_info(const cz_job *job, uint32_t i, cz_provider_info *out)
+{
+    if (i >= job->g->n_providers)
+        return CZ_ENOTFOUND;
+    const cz_instance *p = &job->g->providers[i];
+    *out = (cz_provider_info){p->label, p->mod->desc.name, p->mod->desc.version, p->options};
+    return 0;
+}
+
+int cz_job_provider_find(const cz_job *job, const char *name)
+{
+    for (size_t i = 0; name && i < job->g->n_providers; i++)
+        if (!strcmp(job->g->providers[i].label, name))
+            return (int)i;
+    return -1;
+}
+
+int cz_job_provider_can(const cz_job *job, uint32_t i, const char *capability)
+{
+    if (i >= job->g->n_providers || !capability)
+        return 0;
+    const cz_provider_vtable *vt = job->g->providers[i].mod->desc.vtable;
+    for (size_t k = 0; vt->capabilities && vt->capabilities[k]; k++)
+        if (!strcmp(vt->capabilities[k], capability))
+            return 1;
+    return 0;
+}
+
+int cz_job_provider_call(cz_job *job, uint32_t i, const cz_request *req, cz_reply *reply,
+                         cz_error *err)
+{
+    *reply = (cz_reply){.retry_after_ms = -1};
+    if (i >= job->g->n_providers)
+        return cz_err(err, CZ_ENOTFOUND, "no provider #%u", i);
+    if (!cz_job_provider_can(job, i, req->capability))
+        return cz_err(err, CZ_EINVAL, "provider %s does not offer '%s'", job->g->providers[i].label,
+                      req->capability);
+    const cz_instance *p = &job->g->providers[i];
+    const cz_provider_vtable *vt = p->mod->desc.vtable;
+    int rc = vt->call(p->inst, job, req, reply, err);
+    snprintf(reply->provider, sizeof reply->provider, "%s", p->label);
+    return rc;
+}
+
+void cz_job_attempt(cz_job *job, const cz_attempt *a)
+{
+    if (!job->attempts)
+        job->attempts = json_array();
+    int i = cz_job_provider_find(job, a->provider);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:f,s:I,s:f}", "provider", a->provider ? a->provider : "",
+                          "module", i >= 0 ? job->g->providers[i].mod->desc.name : "",
+                          "capability", a->capability ? a->capability : "",
+                          "outcome", a->outcome ? a->outcome : "failed", "http_status", a->http_status,
+                          "latency_ms", a->latency_ms, "bytes", (json_int_t)a->bytes, "cost", a->cost);
+    if (!o)
+        return;
+    json_object_set_new(o, "stage", json_string(cz_job_stage(job)));
+    json_object_set_new(o, "error", a->error ? json_string(a->error) : json_null());
+    json_array_append_new(job->attempts, o);
+    cz_bus_put_json(job->bus, "router.attempts", json_deep_copy(job->attempts));
+}
