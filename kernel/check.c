@@ -15,7 +15,7 @@
 typedef struct producer {
     const char *key;
     cz_type type;
-    const char *by; /* stage name, or "the job" */
+    char by[80];    /* "stage 'mixing'", or "the job" */
 } producer;
 
 #define MAX_KEYS 512
@@ -62,12 +62,18 @@ void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
         p[n++] = job[i];
     if (g->router)
         p[n++] = (producer){"router.attempts", CZ_TYPE_JSON, "the router"};
+    /* (a producer's `by` is copied, so names need not outlive the check) */
     for (size_t i = 0; inputs && i < cz_bus_count(inputs) && n < MAX_KEYS; i++) {
         const char *k = cz_bus_key_at(inputs, i);
-        p[n++] = (producer){k, cz_bus_type(inputs, k), "the job"};
+        p[n++] = (producer){k, cz_bus_type(inputs, k), "the job's inputs"};
     }
     for (size_t si = 0; si < g->n_stages; si++) {
         const cz_graph_stage *s = &g->stages[si];
+        int unresolved = 0;
+        for (size_t v = 0; v < s->n_variants; v++)
+            unresolved |= !s->variants[v].mod;
+        if (unresolved)
+            break; /* its writes are unknown: checking later reads would only guess */
         const cz_module_desc *first = &s->variants[0].mod->desc;
         for (size_t v = 1; v < s->n_variants; v++) {
             const cz_module_desc *dv = &s->variants[v].mod->desc;
@@ -77,7 +83,10 @@ void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
                             dv->name, s->def->name, first->name);
         }
         if (s->def->is_ab && n < MAX_KEYS)
-            p[n++] = (producer){"ab.*", CZ_TYPE_JSON, s->def->name};
+            {
+            p[n] = (producer){"ab.*", CZ_TYPE_JSON, ""};
+            snprintf(p[n++].by, sizeof p[0].by, "stage '%s'", s->def->name);
+        }
         for (size_t i = 0; first->reads && first->reads[i].key; i++) {
             const cz_port *r = &first->reads[i];
             const producer *w = find(p, n, r->key);
@@ -95,7 +104,9 @@ void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
                             cz_type_name(w->type));
             }
         }
-        for (size_t i = 0; first->writes && first->writes[i].key && n < MAX_KEYS; i++)
-            p[n++] = (producer){first->writes[i].key, first->writes[i].type, s->def->name};
+        for (size_t i = 0; first->writes && first->writes[i].key && n < MAX_KEYS; i++) {
+            p[n] = (producer){first->writes[i].key, first->writes[i].type, ""};
+            snprintf(p[n++].by, sizeof p[0].by, "stage '%s'", s->def->name);
+        }
     }
 }

@@ -229,13 +229,14 @@ static int load_graph(const cli *c, const char *file, cz_registry *reg, int inst
     free(path);
     for (size_t i = 0; p && i < c->n_sets; i++)
         cz_pipeline_set(p, c->sets[i], &d);
-    if (d.n) {
-        cz_diag_print(&d, stderr);
-        cz_diag_free(&d);
-        cz_pipeline_free(p);
-        return CZ_EXIT_INVALID;
+    /* Shape problems do not stop the check: module and port problems are
+     * reported in the same round, so a user fixes the file once. */
+    size_t shape_problems = d.n;
+    *out = p ? cz_graph_build(p, reg, inst && !shape_problems, inputs, &d) : NULL;
+    if (*out && shape_problems) {
+        cz_graph_free(*out);
+        *out = NULL;
     }
-    *out = cz_graph_build(p, reg, inst, inputs, &d);
     cz_diag_print(&d, stderr);
     int module_problem = 0;
     for (size_t i = 0; i < d.n; i++)

@@ -133,8 +133,7 @@ cz_graph *cz_graph_build(cz_pipeline *p, cz_registry *reg, int inst,
         if (!resolve(g, p->router, CZ_KIND_ROUTER, "router", g->router, d))
             check_provider_refs(g, g->router, p->router, d);
     }
-    if (d->n == before)
-        cz_graph_check_ports(g, inputs, d);
+    cz_graph_check_ports(g, inputs, d);
     if (d->n == before && inst) {
         cz_error err = {0};
         for (size_t i = 0; i < g->n_providers && !err.code; i++)

@@ -1,0 +1,2 @@
+#define VARIANT "b"
+#include "variant_a.c"
