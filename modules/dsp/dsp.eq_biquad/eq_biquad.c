@@ -1,0 +1,202 @@
+/*
+ * dsp.eq_biquad - parametric EQ as a cascade of RBJ cookbook biquads.
+ *
+ * Each band is one biquad in transposed direct form II (two state words per
+ * band and channel), computed in double precision: TDF2 keeps its state
+ * small and double keeps low, high-Q bands (20 Hz at 96 kHz) accurate and
+ * stable. The channel pair of stereo audio runs in one two-lane vector and
+ * the bands of a group in one sample loop, so the CPU overlaps the bands'
+ * recurrences instead of waiting on each in turn.
+ *
+ * Coefficients depend on the sample rate, which the dsp API gives with the
+ * first block; they are computed then (and again if it ever changes, which
+ * also resets the state). State carries over between process() calls, so
+ * any split of a signal into blocks gives the same output.
+ *
+ * Denormals: after each internal chunk a state word below 1e-30 is set to
+ * zero, so a long silence never leaves the filters computing on subnormal
+ * numbers (which are ~100x slower on x86).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cadenza/cadenza.h>
+
+#include "bands.h"
+
+#define CHUNK 4096 /* frames between denormal flushes */
+#define GROUP 4    /* bands run together in one sample loop */
+
+typedef double v2d __attribute__((vector_size(16)));
+
+typedef struct eqb {
+    eq_band bands[EQ_MAX_BANDS];
+    int n_bands;       /* after dropping identity bands */
+    uint32_t rate, channels;
+    eq_coef coef[EQ_MAX_BANDS];
+    double *z;         /* [band][channel][2] state */
+} eqb;
+
+static const cz_option options[] = {
+    CZ_OPTION_JSON("bands", "[]",
+                   "list of {type: peak|lowshelf|highshelf|lowpass|highpass, "
+                   "freq: Hz, gain_db: dB (default 0), q (default 0.7071)}; "
+                   "empty = flat"),
+    CZ_OPTIONS_END};
+
+static int eqb_init(const cz_init *args, void **instance, cz_error *err)
+{
+    eqb *e = calloc(1, sizeof *e);
+    if (!e)
+        return cz_err(err, CZ_ENOMEM, "dsp.eq_biquad: out of memory");
+    eq_band all[EQ_MAX_BANDS];
+    int n = 0;
+    int rc = eq_bands_parse(cz_opt_json(args->options, "bands"), all, &n, err);
+    if (rc) {
+        free(e);
+        return rc;
+    }
+    for (int i = 0; i < n; i++)
+        if (!eq_band_is_identity(&all[i]))
+            e->bands[e->n_bands++] = all[i];
+    *instance = e;
+    return 0;
+}
+
+static void eqb_fini(void *instance)
+{
+    eqb *e = instance;
+    if (!e)
+        return;
+    free(e->z);
+    free(e);
+}
+
+static int eqb_setup(eqb *e, uint32_t channels, uint32_t rate, cz_error *err)
+{
+    free(e->z);
+    e->z = calloc((size_t)e->n_bands * channels * 2 + 1, sizeof(double));
+    if (!e->z)
+        return cz_err(err, CZ_ENOMEM, "dsp.eq_biquad: out of memory");
+    for (int b = 0; b < e->n_bands; b++)
+        eq_band_coef(&e->bands[b], rate, &e->coef[b]);
+    e->rate = rate;
+    e->channels = channels;
+    return 0;
+}
+
+/* Stereo: up to GROUP bands [b0, b0+nb) over frames, both channels in one
+ * vector. Always inlined with a constant nb so the state stays in
+ * registers. */
+static inline __attribute__((always_inline)) void
+run_stereo(eqb *e, int b0, const int nb, float *s, uint64_t frames)
+{
+    v2d cb0[GROUP], cb1[GROUP], cb2[GROUP], ca1[GROUP], ca2[GROUP];
+    v2d z1[GROUP], z2[GROUP];
+#pragma GCC unroll 4
+    for (int k = 0; k < nb; k++) {
+        const eq_coef *c = &e->coef[b0 + k];
+        double *z = e->z + (size_t)(b0 + k) * 4;
+        cb0[k] = (v2d){c->b0, c->b0};
+        cb1[k] = (v2d){c->b1, c->b1};
+        cb2[k] = (v2d){c->b2, c->b2};
+        ca1[k] = (v2d){c->a1, c->a1};
+        ca2[k] = (v2d){c->a2, c->a2};
+        z1[k] = (v2d){z[0], z[2]};
+        z2[k] = (v2d){z[1], z[3]};
+    }
+    for (uint64_t i = 0; i < frames; i++) {
+        v2d x = {s[2 * i], s[2 * i + 1]};
+#pragma GCC unroll 4
+        for (int k = 0; k < nb; k++) {
+            v2d y = cb0[k] * x + z1[k];
+            z1[k] = cb1[k] * x - ca1[k] * y + z2[k];
+            z2[k] = cb2[k] * x - ca2[k] * y;
+            x = y;
+        }
+        s[2 * i] = (float)x[0];
+        s[2 * i + 1] = (float)x[1];
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < nb; k++) {
+        double *z = e->z + (size_t)(b0 + k) * 4;
+        z[0] = z1[k][0], z[2] = z1[k][1];
+        z[1] = z2[k][0], z[3] = z2[k][1];
+    }
+}
+
+/* Any channel count: one channel and one band at a time. */
+static void run_generic(eqb *e, float *s, uint64_t frames, uint32_t ch)
+{
+    for (int b = 0; b < e->n_bands; b++) {
+        const eq_coef *c = &e->coef[b];
+        for (uint32_t j = 0; j < ch; j++) {
+            double *z = e->z + ((size_t)b * ch + j) * 2;
+            double z1 = z[0], z2 = z[1];
+            for (uint64_t i = 0; i < frames; i++) {
+                double x = s[i * ch + j];
+                double y = c->b0 * x + z1;
+                z1 = c->b1 * x - c->a1 * y + z2;
+                z2 = c->b2 * x - c->a2 * y;
+                s[i * ch + j] = (float)y;
+            }
+            z[0] = z1, z[1] = z2;
+        }
+    }
+}
+
+static void flush_denormals(eqb *e)
+{
+    size_t n = (size_t)e->n_bands * e->channels * 2;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(e->z[i]) < 1e-30)
+            e->z[i] = 0;
+}
+
+static int eqb_process(void *instance, float *samples, uint64_t frames,
+                       uint32_t channels, uint32_t rate, cz_error *err)
+{
+    eqb *e = instance;
+    if (!channels || !rate)
+        return cz_err(err, CZ_EINVAL,
+                      "dsp.eq_biquad: invalid block (%u channels at %u Hz)",
+                      channels, rate);
+    if (!e->n_bands || !frames)
+        return 0;
+    if (!e->z || rate != e->rate || channels != e->channels) {
+        int rc = eqb_setup(e, channels, rate, err);
+        if (rc)
+            return rc;
+    }
+    for (uint64_t done = 0; done < frames;) {
+        uint64_t n = frames - done < CHUNK ? frames - done : CHUNK;
+        float *s = samples + done * channels;
+        if (channels == 2) {
+            for (int b = 0; b < e->n_bands; b += GROUP) {
+                switch (e->n_bands - b) {
+                case 1: run_stereo(e, b, 1, s, n); break;
+                case 2: run_stereo(e, b, 2, s, n); break;
+                case 3: run_stereo(e, b, 3, s, n); break;
+                default: run_stereo(e, b, 4, s, n); break;
+                }
+            }
+        } else {
+            run_generic(e, s, n, channels);
+        }
+        flush_denormals(e);
+        done += n;
+    }
+    return 0;
+}
+
+static const cz_dsp_vtable vtable = {
+    .size = sizeof(cz_dsp_vtable),
+    .version = CZ_DSP_VTABLE_VERSION,
+    .process = eqb_process,
+};
+
+CZ_MODULE(.name = "dsp.eq_biquad", .version = "1.0.0", .kind = CZ_KIND_DSP,
+          .summary = "Parametric EQ: RBJ cookbook biquads, transposed direct form II",
+          .options = options, .init = eqb_init, .fini = eqb_fini,
+          .vtable = &vtable);

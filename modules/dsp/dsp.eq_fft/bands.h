@@ -1,0 +1,1 @@
+../dsp.eq_biquad/bands.h

@@ -1,0 +1,537 @@
+/*
+ * mixing.console - mixes production.stems into mix.audio.
+ *
+ * Reads  production.stems (audio, required): one stem per track.
+ *        arrangement.score (score, optional): track roles, pans, volumes,
+ *          tempo (delay time, sidechain release) and the kick notes.
+ *        ideation.spec (json, optional): `genre` picks the mix preset.
+ * Writes mix.audio (audio): the stereo mix; the processed stems (post
+ *          fader) attached under their input names, plus the effect returns
+ *          `reverb` and `delay`, so the stems sum to the mix.
+ *
+ * Per stem: gain staging (measured gated RMS brought to a role target) ->
+ * EQ (a dsp module, option `eq`) -> compressor -> sidechain ducking ->
+ * fader -> pan -> post-fader sends to an FDN reverb and a tempo-synced
+ * ping-pong delay. Then a headroom check: if the mix peaks above
+ * -headroom_db dBFS, the stems and the mix are scaled down together.
+ * See console.h for the block/control-rate processing model and README.md
+ * for the options and presets.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+
+#define MOD "mixing.console"
+
+typedef struct console {
+    cz_env *env;
+    char eq[128];
+    const genre_preset *forced; /* NULL: from ideation.spec */
+    int sidechain;              /* -1 auto, 0 off, 1 on */
+    float reverb_mix, delay_mix, ceiling;
+} console;
+
+static const cz_port reads[] = {
+    CZ_READ("production.stems", CZ_TYPE_AUDIO, "stems to mix, one per track"),
+    CZ_READ_OPTIONAL("arrangement.score", CZ_TYPE_SCORE,
+                     "track roles and pans, tempo, kick notes"),
+    CZ_READ_OPTIONAL("ideation.spec", CZ_TYPE_JSON, "genre -> mix preset"),
+    CZ_PORTS_END};
+
+static const cz_port writes[] = {
+    CZ_WRITE("mix.audio", CZ_TYPE_AUDIO,
+             "stereo mix; processed stems + reverb/delay returns sum to it"),
+    CZ_PORTS_END};
+
+static const cz_option options[] = {
+    CZ_OPTION_STRING("eq", "dsp.eq_biquad",
+                     "dsp module for every stem's EQ: dsp.eq_biquad, "
+                     "dsp.eq_fft, or any module taking their `bands` option"),
+    CZ_OPTION_ENUM("preset", "auto",
+                   "mix preset: auto (ideation.spec genre) or a genre",
+                   "auto", "default", "pop", "rock", "metal", "country",
+                   "hiphop", "rnb", "lofi", "edm", "house", "techno", "trance",
+                   "synthwave", "dnb", "jazz", "classical", "folk", "reggae",
+                   "ambient", "cinematic"),
+    CZ_OPTION_ENUM("sidechain", "auto",
+                   "kick ducks bass and pads: auto (if the genre uses it), on, off",
+                   "auto", "on", "off"),
+    CZ_OPTION_FLOAT("reverb_mix", "1.0", 0, 2,
+                    "scale of every reverb send; 0 = no reverb return"),
+    CZ_OPTION_FLOAT("delay_mix", "1.0", 0, 2,
+                    "scale of every delay send; 0 = no delay return"),
+    CZ_OPTION_FLOAT("headroom_db", "3", 0.1, 24,
+                    "the mix peaks at most this far below 0 dBFS"),
+    CZ_OPTIONS_END};
+
+/* Sidechain shares for `sidechain: on` in a genre whose roles set none. */
+static const float forced_duck[CZ_ROLE_COUNT] = {
+    [CZ_ROLE_BASS] = 1, [CZ_ROLE_PAD] = 1, [CZ_ROLE_CHORDS] = 0.5f,
+    [CZ_ROLE_ARP] = 0.5f, [CZ_ROLE_FX] = 0.5f, [CZ_ROLE_OTHER] = 0.5f};
+
+static int console_init(const cz_init *args, void **instance, cz_error *err)
+{
+    const json_t *o = args->options;
+    console *c = calloc(1, sizeof *c);
+    if (!c)
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+    c->env = args->env;
+    const char *eq = cz_opt_str(o, "eq");
+    if (!*eq || strlen(eq) >= sizeof c->eq) {
+        free(c);
+        return cz_err(err, CZ_EINVAL, MOD ": option eq: '%s' is not a dsp module name", eq);
+    }
+    strcpy(c->eq, eq);
+    const char *p = cz_opt_str(o, "preset");
+    if (strcmp(p, "auto") && !(c->forced = preset_find(p))) {
+        free(c);
+        return cz_err(err, CZ_EINTERNAL, MOD ": option preset: '%s' has no table", p);
+    }
+    const char *sc = cz_opt_str(o, "sidechain");
+    c->sidechain = !strcmp(sc, "on") ? 1 : !strcmp(sc, "off") ? 0 : -1;
+    c->reverb_mix = (float)cz_opt_float(o, "reverb_mix");
+    c->delay_mix = (float)cz_opt_float(o, "delay_mix");
+    c->ceiling = powf(10.0f, -(float)cz_opt_float(o, "headroom_db") / 20.0f);
+
+    /* Open the EQ once now, so a wrong name fails at load, not mid-job. */
+    cz_dsp *probe = NULL;
+    cz_error e2 = {0};
+    json_t *opts = json_pack("{s:[]}", "bands");
+    int rc = cz_dsp_open(c->env, c->eq, opts, &probe, &e2);
+    json_decref(opts);
+    if (rc) {
+        free(c);
+        return cz_err(err, rc, MOD ": option eq: cannot open dsp module '%s': %s",
+                      eq, e2.msg);
+    }
+    cz_dsp_close(probe);
+    *instance = c;
+    return 0;
+}
+
+static void console_fini(void *instance)
+{
+    free(instance);
+}
+
+/* ---- roles, genre, tempo -------------------------------------------- */
+
+static const cz_track *find_track(const cz_score *s, const char *name)
+{
+    for (uint32_t i = 0; s && i < s->n_tracks; i++)
+        if (!strncmp(s->tracks[i].name, name, sizeof s->tracks[i].name))
+            return &s->tracks[i];
+    return NULL;
+}
+
+static cz_role role_from_name(const char *name)
+{
+    static const struct { const char *word; cz_role role; } words[] = {
+        {"kick", CZ_ROLE_DRUMS}, {"drum", CZ_ROLE_DRUMS}, {"beat", CZ_ROLE_DRUMS},
+        {"perc", CZ_ROLE_PERC}, {"shaker", CZ_ROLE_PERC}, {"conga", CZ_ROLE_PERC},
+        {"counter", CZ_ROLE_COUNTER}, {"bass", CZ_ROLE_BASS}, {"808", CZ_ROLE_BASS},
+        {"pad", CZ_ROLE_PAD}, {"string", CZ_ROLE_PAD}, {"choir", CZ_ROLE_PAD},
+        {"lead", CZ_ROLE_LEAD}, {"melody", CZ_ROLE_LEAD}, {"vocal", CZ_ROLE_LEAD},
+        {"arp", CZ_ROLE_ARP}, {"chord", CZ_ROLE_CHORDS}, {"piano", CZ_ROLE_CHORDS},
+        {"keys", CZ_ROLE_CHORDS}, {"guitar", CZ_ROLE_CHORDS}, {"organ", CZ_ROLE_CHORDS},
+        {"fx", CZ_ROLE_FX}, {"riser", CZ_ROLE_FX}, {"noise", CZ_ROLE_FX},
+    };
+    int r = cz_role_parse(name);
+    if (r >= 0 && r < CZ_ROLE_COUNT)
+        return (cz_role)r;
+    char low[32];
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof low; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    low[i] = 0;
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        if (strstr(low, words[w].word))
+            return words[w].role;
+    return CZ_ROLE_OTHER;
+}
+
+static const genre_preset *pick_preset(const console *c, const json_t *spec,
+                                       const char **genre)
+{
+    *genre = NULL;
+    if (c->forced)
+        return c->forced;
+    const char *g = spec ? json_string_value(json_object_get(spec, "genre")) : NULL;
+    *genre = g;
+    const genre_preset *p = g ? preset_find(g) : NULL;
+    if (!p && spec) /* a subgenre may name a preset the genre does not */
+        p = preset_find(json_string_value(json_object_get(spec, "subgenre")));
+    return p ? p : preset_default();
+}
+
+static double pick_bpm(const cz_score *s, const json_t *spec)
+{
+    if (s && s->bpm > 0)
+        return s->bpm;
+    const json_t *t = spec ? json_object_get(spec, "tempo_bpm") : NULL;
+    if (json_is_number(t) && json_number_value(t) > 0)
+        return json_number_value(t);
+    return 120.0;
+}
+
+/* ---- setup of one strip ------------------------------------------------- */
+
+static json_t *eq_options(const role_preset *rp, const genre_preset *gp,
+                          cz_role role)
+{
+    json_t *bands = json_array();
+    for (int i = 0; i < MAX_EQ && rp->eq[i].type; i++)
+        json_array_append_new(bands, json_pack("{s:s,s:f,s:f,s:f}",
+            "type", rp->eq[i].type, "freq", (double)rp->eq[i].freq,
+            "gain_db", (double)rp->eq[i].gain_db, "q", (double)rp->eq[i].q));
+    if (gp->tone_lp_hz > 0 && role != CZ_ROLE_BASS)
+        json_array_append_new(bands, json_pack("{s:s,s:f,s:f}", "type",
+            "lowpass", "freq", (double)gp->tone_lp_hz, "q", 0.7071));
+    return json_pack("{s:o}", "bands", bands);
+}
+
+static int strip_setup(console *c, strip *s, const cz_audio *in,
+                       const char *name, const cz_score *score,
+                       const genre_preset *gp, int sidechain, cz_error *err)
+{
+    s->in = in;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    const cz_track *tr = find_track(score, name);
+    s->role = tr && (unsigned)tr->role < CZ_ROLE_COUNT ? tr->role : role_from_name(name);
+    const role_preset *rp = &gp->roles[s->role];
+
+    s->level_db = strip_level_db(in);
+    float target = preset_target_db(s->role);
+    float trim_db = 0;
+    if (s->level_db > -150) {
+        trim_db = target - s->level_db;
+        trim_db = trim_db < -40 ? -40 : trim_db > 40 ? 40 : trim_db;
+    }
+    s->trim = powf(10.0f, trim_db / 20.0f);
+    comp_init(&s->comp, &rp->comp, target, in->rate);
+
+    s->fader_db = rp->fader_db + gp->role_db[s->role];
+    if (tr && tr->volume > 0) { /* the arranger's relative level */
+        float v = 20.0f * log10f(tr->volume / 0.8f);
+        s->fader_db += v < -12 ? -12 : v > 3 ? 3 : v;
+    }
+    float pan = tr && fabsf(tr->pan) > 0.01f ? tr->pan : rp->pan;
+    pan = pan < -1 ? -1 : pan > 1 ? 1 : pan;
+    float th = (pan + 1.0f) * (float)M_PI / 4.0f; /* constant power, 0 dB centre */
+    s->pan_l = (float)M_SQRT2 * cosf(th);
+    s->pan_r = (float)M_SQRT2 * sinf(th);
+    s->send_rv = rp->reverb_send * gp->reverb_scale * c->reverb_mix;
+    s->send_dl = rp->delay_send * gp->delay_scale * c->delay_mix;
+    s->duck = !sidechain ? 0 : rp->duck > 0 ? rp->duck
+              : c->sidechain == 1 ? forced_duck[s->role] : 0;
+
+    json_t *opts = eq_options(rp, gp, s->role);
+    cz_error e2 = {0};
+    int rc = opts ? cz_dsp_open(c->env, c->eq, opts, &s->eq, &e2) : CZ_ENOMEM;
+    json_decref(opts);
+    if (rc)
+        return cz_err(err, rc, MOD ": option eq: dsp module '%s' refused the "
+                      "bands for stem '%s': %s", c->eq, name, e2.msg);
+    s->out = cz_audio_new(in->rate, 2, in->frames);
+    if (!s->out)
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory for stem '%s'", name);
+    return 0;
+}
+
+/* ---- the mix -------------------------------------------------------------- */
+
+typedef struct job_state {
+    strip *strips;
+    uint32_t n;
+    cz_audio *mix, *rv_out, *dl_out;
+    reverb *rv;
+    delay *dl;
+    float *duck;
+    uint64_t *kicks;
+} job_state;
+
+static void job_free(job_state *j)
+{
+    for (uint32_t i = 0; j->strips && i < j->n; i++) {
+        if (j->strips[i].eq)
+            cz_dsp_close(j->strips[i].eq);
+        if (j->strips[i].out)
+            cz_audio_unref(j->strips[i].out);
+    }
+    free(j->strips);
+    if (j->mix)
+        cz_audio_unref(j->mix);
+    if (j->rv_out)
+        cz_audio_unref(j->rv_out);
+    if (j->dl_out)
+        cz_audio_unref(j->dl_out);
+    reverb_free(j->rv);
+    delay_free(j->dl);
+    free(j->duck);
+    free(j->kicks);
+}
+
+/* Largest |x|, or NAN if any sample is not finite. */
+static float block_peak(const float *x, size_t count)
+{
+    v4f mx = {0, 0, 0, 0};
+    v4i bad = {0, 0, 0, 0};
+    const v4i absmask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    const v4f big = {3e38f, 3e38f, 3e38f, 3e38f};
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        v4f v = (v4f)((v4i)v4_load(x + i) & absmask);
+        bad |= ~(v <= big); /* NaN and Inf fail the compare */
+        v4i gt = v > mx;
+        mx = (v4f)((gt & (v4i)v) | (~gt & (v4i)mx));
+    }
+    float r = 0;
+    for (int k = 0; k < 4; k++) {
+        if (bad[k])
+            return NAN;
+        r = mx[k] > r ? mx[k] : r;
+    }
+    for (; i < count; i++) {
+        if (!isfinite(x[i]))
+            return NAN;
+        r = fabsf(x[i]) > r ? fabsf(x[i]) : r;
+    }
+    return r;
+}
+
+static void add_into(float *dst, const float *src, size_t count)
+{
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4)
+        v4_store(dst + i, v4_load(dst + i) + v4_load(src + i));
+    for (; i < count; i++)
+        dst[i] += src[i];
+}
+
+static void scale(cz_audio *a, float g)
+{
+    size_t count = (size_t)a->frames * a->channels, i = 0;
+    v4f gv = {g, g, g, g};
+    float *x = a->samples;
+    for (; i + 4 <= count; i += 4)
+        v4_store(x + i, v4_load(x + i) * gv);
+    for (; i < count; i++)
+        x[i] *= g;
+}
+
+static int sidechain_setup(job_state *j, const cz_score *score, double bpm,
+                           const genre_preset *gp, uint64_t frames,
+                           uint32_t rate, size_t *n_kicks)
+{
+    *n_kicks = 0;
+    int any = 0;
+    for (uint32_t i = 0; i < j->n; i++)
+        any |= j->strips[i].duck > 0;
+    if (!any)
+        return 0;
+    int rc = 0, from_score = 0;
+    for (uint32_t t = 0; score && t < score->n_tracks; t++)
+        from_score |= score->tracks[t].role == CZ_ROLE_DRUMS;
+    if (from_score) {
+        rc = sc_kicks_from_score(score, rate, frames, &j->kicks, n_kicks);
+    } else {
+        for (uint32_t i = 0; i < j->n; i++)
+            if (j->strips[i].role == CZ_ROLE_DRUMS) {
+                rc = sc_kicks_from_audio(j->strips[i].in, &j->kicks, n_kicks);
+                break;
+            }
+    }
+    if (rc || !*n_kicks)
+        return rc;
+    size_t periods = (size_t)((frames + CTL - 1) / CTL);
+    j->duck = malloc((periods + 1) * sizeof *j->duck);
+    if (!j->duck)
+        return CZ_ENOMEM;
+    sc_envelope(j->kicks, *n_kicks, rate, gp->duck_db,
+                (float)(gp->duck_beats * 60.0 / bpm), j->duck, periods);
+    return 0;
+}
+
+static int console_run(void *instance, cz_job *job, cz_error *err)
+{
+    console *c = instance;
+    cz_bus *bus = cz_job_bus(job);
+    const cz_audio *in = NULL;
+    const cz_score *score = NULL;
+    const json_t *spec = NULL;
+    int rc = cz_bus_get_audio(bus, "production.stems", &in);
+    if (rc == CZ_ENOTFOUND)
+        return cz_err(err, rc, MOD ": production.stems is missing from the bus "
+                      "(a production stage must run before mixing)");
+    if (rc)
+        return cz_err(err, rc, MOD ": production.stems holds a %s, expected audio",
+                      cz_type_name(cz_bus_type(bus, "production.stems")));
+    if (!in->rate || in->channels < 1 || in->channels > 2)
+        return cz_err(err, CZ_EINVAL, MOD ": production.stems: %u channels at "
+                      "%u Hz; expected mono or stereo", in->channels, in->rate);
+    rc = cz_bus_get_score(bus, "arrangement.score", &score);
+    if (rc && rc != CZ_ENOTFOUND)
+        return cz_err(err, rc, MOD ": arrangement.score holds a %s, expected a score",
+                      cz_type_name(cz_bus_type(bus, "arrangement.score")));
+    rc = cz_bus_get_json(bus, "ideation.spec", &spec);
+    if (rc && rc != CZ_ENOTFOUND)
+        return cz_err(err, rc, MOD ": ideation.spec holds a %s, expected json",
+                      cz_type_name(cz_bus_type(bus, "ideation.spec")));
+    for (uint32_t i = 0; i < in->n_stems; i++) {
+        const cz_audio *st = in->stems[i].audio;
+        if (!st || st->rate != in->rate || st->channels < 1 || st->channels > 2)
+            return cz_err(err, CZ_EINVAL, MOD ": production.stems: stem '%s' "
+                          "is not mono or stereo at %u Hz", in->stems[i].name,
+                          in->rate);
+    }
+
+    const char *genre;
+    const genre_preset *gp = pick_preset(c, spec, &genre);
+    double bpm = pick_bpm(score, spec);
+    int sidechain = c->sidechain == 1 || (c->sidechain == -1 && gp->sidechain);
+    uint32_t rate = in->rate;
+    uint64_t frames = in->frames;
+
+    job_state j = {0};
+    j.n = in->n_stems ? in->n_stems : 1;
+    j.strips = calloc(j.n, sizeof *j.strips);
+    if (!j.strips)
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+    for (uint32_t i = 0; i < j.n; i++) {
+        const cz_audio *a = in->n_stems ? in->stems[i].audio : in;
+        const char *name = in->n_stems ? in->stems[i].name : "main";
+        if ((rc = strip_setup(c, &j.strips[i], a, name, score, gp, sidechain, err)))
+            goto fail;
+    }
+    size_t n_kicks = 0;
+    if ((rc = sidechain_setup(&j, score, bpm, gp, frames, rate, &n_kicks))) {
+        cz_err(err, rc, MOD ": out of memory for the sidechain");
+        goto fail;
+    }
+    int want_rv = 0, want_dl = 0;
+    for (uint32_t i = 0; i < j.n; i++) {
+        want_rv |= j.strips[i].send_rv > 0;
+        want_dl |= j.strips[i].send_dl > 0;
+    }
+    j.mix = cz_audio_new(rate, 2, frames);
+    if (want_rv) {
+        j.rv_out = cz_audio_new(rate, 2, frames);
+        j.rv = reverb_new(rate, gp->reverb_t60, gp->reverb_hf,
+                          gp->reverb_predelay_ms, gp->reverb_size);
+    }
+    if (want_dl) {
+        j.dl_out = cz_audio_new(rate, 2, frames);
+        j.dl = delay_new(rate, gp->delay_beats * 60.0 / bpm, gp->delay_feedback);
+    }
+    if (!j.mix || (want_rv && (!j.rv_out || !j.rv)) ||
+        (want_dl && (!j.dl_out || !j.dl))) {
+        rc = cz_err(err, CZ_ENOMEM, MOD ": out of memory for the mix buses");
+        goto fail;
+    }
+
+    float peak = 0;
+    for (uint64_t pos = 0; pos < frames; pos += BLOCK) {
+        uint32_t n = frames - pos < BLOCK ? (uint32_t)(frames - pos) : BLOCK;
+        float *mix = j.mix->samples + 2 * pos;
+        float *rv = j.rv_out ? j.rv_out->samples + 2 * pos : NULL;
+        float *dl = j.dl_out ? j.dl_out->samples + 2 * pos : NULL;
+        const float *duck = j.duck ? j.duck + pos / CTL : NULL;
+        for (uint32_t i = 0; i < j.n; i++) {
+            strip *s = &j.strips[i];
+            float *y = s->out->samples + 2 * pos;
+            strip_load(s, y, pos, n);
+            cz_error e2 = {0};
+            if (s->eq && (rc = cz_dsp_process(s->eq, y, n, 2, rate, &e2))) {
+                cz_err(err, rc, MOD ": eq '%s' failed on stem '%s': %s",
+                       c->eq, s->name, e2.msg);
+                goto fail;
+            }
+            strip_dynamics(s, y, n, duck, mix, rv, dl);
+        }
+        if (rv) {
+            reverb_process(j.rv, rv, n);
+            add_into(mix, rv, 2 * (size_t)n);
+        }
+        if (dl) {
+            delay_process(j.dl, dl, n);
+            add_into(mix, dl, 2 * (size_t)n);
+        }
+        float p = block_peak(mix, 2 * (size_t)n);
+        if (isnan(p)) {
+            rc = cz_err(err, CZ_EINVAL, MOD ": the mix has NaN/Inf samples near "
+                        "%.2f s (non-finite input in production.stems?)",
+                        (double)pos / rate);
+            goto fail;
+        }
+        peak = p > peak ? p : peak;
+        if ((pos / BLOCK) % 64 == 63 && cz_job_cancelled(job)) {
+            rc = cz_err(err, CZ_ECANCELED, MOD ": cancelled");
+            goto fail;
+        }
+    }
+
+    float trim = 1;
+    if (peak > c->ceiling) {
+        trim = c->ceiling / peak;
+        for (uint32_t i = 0; i < j.n; i++)
+            scale(j.strips[i].out, trim);
+        if (j.rv_out)
+            scale(j.rv_out, trim);
+        if (j.dl_out)
+            scale(j.dl_out, trim);
+        scale(j.mix, trim);
+    }
+
+    for (uint32_t i = 0; i < j.n; i++) {
+        strip *s = &j.strips[i];
+        cz_dsp_close(s->eq);
+        s->eq = NULL;
+        rc = cz_audio_add_stem(j.mix, s->name, s->out);
+        s->out = NULL;
+        if (rc) {
+            cz_err(err, rc, MOD ": cannot attach stem '%s' to the mix", s->name);
+            goto fail;
+        }
+    }
+    struct { cz_audio **a; const char *name, *alt; } ret[2] = {
+        {&j.rv_out, "reverb", "reverb_return"}, {&j.dl_out, "delay", "delay_return"}};
+    for (int r = 0; r < 2; r++) {
+        if (!*ret[r].a)
+            continue;
+        const char *name = cz_audio_stem(j.mix, ret[r].name) ? ret[r].alt : ret[r].name;
+        rc = cz_audio_add_stem(j.mix, name, *ret[r].a);
+        *ret[r].a = NULL;
+        if (rc) {
+            cz_err(err, rc, MOD ": cannot attach the %s return to the mix", name);
+            goto fail;
+        }
+    }
+    cz_job_log(job, CZ_LOG_INFO, "preset %s%s%s%s, eq %s, sidechain %s "
+               "(%zu kicks), %u stems, peak %.1f dBFS%s",
+               gp->id, genre ? " (genre '" : "", genre ? genre : "",
+               genre ? "')" : "", c->eq, sidechain ? "on" : "off", n_kicks,
+               j.n, 20 * log10(peak * trim + 1e-12),
+               trim < 1 ? " after a headroom trim" : "");
+    cz_job_status(job, "%s preset, %u stems%s", gp->id, j.n,
+                  sidechain && n_kicks ? ", sidechain" : "");
+    cz_audio *mix = j.mix;
+    j.mix = NULL;
+    job_free(&j);
+    rc = cz_bus_put_audio(bus, "mix.audio", mix);
+    if (rc)
+        return cz_err(err, rc, MOD ": cannot put mix.audio on the bus");
+    return 0;
+fail:
+    job_free(&j);
+    return rc;
+}
+
+CZ_MODULE(.name = "mixing.console", .version = "1.0.0", .kind = CZ_KIND_STAGE,
+          .summary = "Mixes stems: gain staging, EQ (dsp), compression, "
+                     "sidechain, pan, reverb and delay sends, genre presets",
+          .reads = reads, .writes = writes, .options = options,
+          .init = console_init, .run = console_run, .fini = console_fini);

@@ -1,0 +1,196 @@
+/*
+ * console.h - mixing.console internals: presets, channel strip parts,
+ * sidechain, effect returns. Nothing here is visible outside the module.
+ *
+ * Processing model (console.c): the song is processed time-major in blocks
+ * of BLOCK frames; inside a block every stem runs its whole strip, then the
+ * effect returns run on the send buses, then the mix is summed. So each
+ * stem's samples are read once and written once, and the working set of a
+ * block (all stems, buses and the mix) stays in the CPU cache. Dynamics
+ * (compressor, sidechain) run at a control rate of one value per CTL frames
+ * and their gains are ramped linearly across each period, so no libm call is
+ * made per sample.
+ */
+#ifndef MIXING_CONSOLE_H
+#define MIXING_CONSOLE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <cadenza/cadenza.h>
+
+#define CTL 32      /* frames per control period */
+#define BLOCK 4096  /* frames per processing block, a multiple of CTL */
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline v4f v4_load(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void v4_store(float *p, v4f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* ---- fast math for control-rate envelopes (no libm per period) ---------- */
+
+/* log2(x) for x > 0, |error| < 2e-5 (atanh series on the mantissa). */
+static inline float fast_log2(float x)
+{
+    union { float f; uint32_t u; } v = {.f = x};
+    int e = (int)((v.u >> 23) & 255u) - 127;
+    v.u = (v.u & 0x7fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
+    float t = (v.f - 1.0f) / (v.f + 1.0f), t2 = t * t;
+    float s = t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7))));
+    return (float)e + s * 2.8853900818f; /* 2 / ln 2 */
+}
+
+/* 2^x, relative error < 2e-6 (degree-6 Taylor of e^(f ln 2)). */
+static inline float fast_exp2(float x)
+{
+    if (x < -126.0f)
+        return 0.0f;
+    if (x > 126.0f)
+        x = 126.0f;
+    float fl = (float)(int)x;
+    if (fl > x)
+        fl -= 1.0f;
+    float f = (x - fl) * 0.6931471806f;
+    float p = 1 + f * (1 + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 +
+              f * (1.0f / 120 + f * (1.0f / 720))))));
+    union { float f; uint32_t u; } v = {.u = (uint32_t)((int)fl + 127) << 23};
+    return p * v.f;
+}
+
+static inline float db_to_lin(float db)
+{
+    return fast_exp2(db * 0.1660964047f); /* log2(10) / 20 */
+}
+
+/* ---- presets (presets.c) ----------------------------------------------- */
+
+typedef struct eq_spec {
+    const char *type; /* dsp.eq_* band type; NULL ends the list */
+    float freq, gain_db, q;
+} eq_spec;
+
+typedef struct comp_spec {
+    float thr_db;     /* threshold relative to the stem's gain-staged level */
+    float ratio;      /* 1 = off */
+    float attack_ms, release_ms, knee_db, makeup_db;
+    int rms;          /* detector: 1 RMS (10 ms), 0 peak */
+} comp_spec;
+
+#define MAX_EQ 4
+
+typedef struct role_preset {
+    float fader_db;       /* after gain staging */
+    float pan;            /* -1 .. 1, used when the score gives none */
+    eq_spec eq[MAX_EQ];
+    comp_spec comp;
+    float reverb_send;    /* post-fader send levels, linear */
+    float delay_send;
+    float duck;           /* share of the sidechain depth, 0..1 */
+} role_preset;
+
+typedef struct genre_preset {
+    const char *id;
+    const char *aliases;        /* normalised (a-z0-9), space-separated */
+    const role_preset *roles;   /* [CZ_ROLE_COUNT], the genre's family */
+    float role_db[CZ_ROLE_COUNT]; /* genre fader offsets on top */
+    int sidechain;              /* ducks kick over bass/pads by default */
+    float duck_db;              /* sidechain depth */
+    float duck_beats;           /* sidechain release, in beats */
+    float reverb_t60, reverb_hf;  /* decay (s); HF decay as a share of it */
+    float reverb_predelay_ms, reverb_size;
+    float delay_beats, delay_feedback;
+    float reverb_scale, delay_scale; /* multiply every send */
+    float tone_lp_hz;           /* 0, or a low-pass added to every strip */
+} genre_preset;
+
+/* Target level of each role after gain staging (gated RMS, dBFS). */
+float preset_target_db(cz_role role);
+/* Look a genre up by id or alias (case and punctuation ignored); NULL if
+ * unknown. */
+const genre_preset *preset_find(const char *genre);
+const genre_preset *preset_default(void);
+/* Ids in table order, for the option's choices and docs; NULL-terminated. */
+const char *preset_id_at(int i);
+
+/* ---- compressor (comp.c) ------------------------------------------------ */
+
+typedef struct comp {
+    float thr, slope, knee, makeup; /* dB; slope = 1/ratio - 1 */
+    float att, rel;                 /* per-period smoothing coefficients */
+    float rms_coef;                 /* RMS window, per period */
+    int rms, active;
+    float ms;                       /* RMS detector state (mean square) */
+    float gr;                       /* smoothed gain change, dB (<= 0) */
+} comp;
+
+void comp_init(comp *c, const comp_spec *s, float level_db, uint32_t rate);
+/* Gain change in dB (reduction + makeup) for one period of n stereo
+ * frames. */
+float comp_period(comp *c, const float *x, uint32_t n);
+
+/* ---- channel strip (strip.c) ------------------------------------------- */
+
+typedef struct strip {
+    const cz_audio *in; /* input stem, borrowed from the bus */
+    char name[32];
+    cz_role role;
+    cz_audio *out;      /* processed stem (ours until attached to the mix) */
+    cz_dsp *eq;         /* NULL: flat */
+    comp comp;
+    float level_db;     /* measured gated RMS before staging */
+    float trim;         /* gain staging, linear */
+    float fader_db;
+    float pan_l, pan_r; /* pan law gains */
+    float send_rv, send_dl;
+    float duck;         /* share of the sidechain depth */
+    float gl, gr;       /* gains reached at the end of the last period */
+    int started;
+} strip;
+
+/* Gated RMS of a whole buffer in dBFS (100 ms windows, absolute gate -70,
+ * relative gate -20 dB, as BS.1770 gates but unweighted); -200 if silent. */
+float strip_level_db(const cz_audio *a);
+/* Frames [pos, pos+n) of the input, staged, as stereo into y. */
+void strip_load(const strip *s, float *y, uint64_t pos, uint32_t n);
+/* Compressor, sidechain, fader and pan on y in place, then add y to mix
+ * and y * sends to the buses (which may be NULL). duck: control-rate dB
+ * values for this block, or NULL. */
+void strip_dynamics(strip *s, float *y, uint32_t n, const float *duck,
+                    float *mix, float *rv, float *dl);
+
+/* ---- sidechain (sidechain.c) -------------------------------------------- */
+
+/* Kick onsets (frame numbers, ascending) from the score's drum tracks
+ * (GM notes 35/36). 0 with *n = 0 when the score has no drum track. */
+int sc_kicks_from_score(const cz_score *s, uint32_t rate, uint64_t frames,
+                        uint64_t **kicks, size_t *n);
+/* Kick onsets found in a drums stem: low band (< 120 Hz) onsets. */
+int sc_kicks_from_audio(const cz_audio *drums, uint64_t **kicks, size_t *n);
+/* Ducking envelope in dB (<= 0), one value per control period. */
+void sc_envelope(const uint64_t *kicks, size_t n, uint32_t rate,
+                 float depth_db, float release_s, float *env, size_t periods);
+
+/* ---- effect returns (reverb.c, delay.c) --------------------------------- */
+
+typedef struct reverb reverb;
+reverb *reverb_new(uint32_t rate, float t60, float hf_share,
+                   float predelay_ms, float size);
+/* In place: stereo send bus in, stereo wet return out. */
+void reverb_process(reverb *r, float *x, uint32_t n);
+void reverb_free(reverb *r);
+
+typedef struct delay delay;
+delay *delay_new(uint32_t rate, double seconds, float feedback);
+void delay_process(delay *d, float *x, uint32_t n);
+void delay_free(delay *d);
+
+#endif
