@@ -99,14 +99,14 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c $(SDK_HEADERS)
 	$(CC) $(MOD_CFLAGS) -shared -o $@.tmp $< $(LDSAN) $(call pl,jansson) && mv -f $@.tmp $@
 
 check: all $(TEST_BIN) $(TEST_MODS)
-	@BUILD=$(BUILD) CADENZA_REGISTRY=$(REGISTRY) tools/run-tests $(TEST_BIN)
+	@BUILD=$(BUILD) SAN=$(SAN) CADENZA_REGISTRY=$(REGISTRY) tools/run-tests $(TEST_BIN)
 
 # ---- demo, bench, install -------------------------------------------------
 PROMPT ?= an upbeat synthwave song about driving at night, 110 bpm
 demo: all
 	CADENZA_REGISTRY=$(REGISTRY) $(BUILD)/cadenza run config/pipelines/default.yaml --prompt "$(PROMPT)" --seed 7 --out out/demo
 
-bench: all
+bench: all $(BENCH_BIN) $(TEST_MODS)
 	@BUILD=$(BUILD) CADENZA_REGISTRY=$(REGISTRY) tools/run-benches
 
 install: all
@@ -127,3 +127,10 @@ clean:
 
 .PHONY: all modules registry check demo bench install clean
 .DELETE_ON_ERROR:
+
+# ---- benchmarks (tools/bench/*.c link the kernel and the test harness) ------
+BENCH_SRC := $(wildcard tools/bench/*.c)
+BENCH_BIN := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+$(BUILD)/bench/%: tools/bench/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)

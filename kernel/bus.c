@@ -30,9 +30,15 @@ typedef struct entry {
             char *mime;
         } blob;
     } v;
-    char *stage, *module, *version; /* lineage, owned */
+    uint32_t writer; /* index into cz_bus.writers: lineage */
     uint64_t seq;
 } entry;
+
+/* Writers are interned: a job has a handful, and a put should not copy
+ * three strings to remember who made it. */
+typedef struct writer {
+    char *stage, *module, *version;
+} writer;
 
 struct cz_bus {
     entry *e;
@@ -40,7 +46,8 @@ struct cz_bus {
     uint32_t *index; /* slot -> entry index + 1; 0 = empty */
     size_t slots;    /* power of two, > 2 * n */
     uint64_t seq;
-    char *w_stage, *w_module, *w_version;
+    writer *writers;
+    uint32_t n_writers, cur_writer;
 };
 
 static const char *const type_names[CZ_TYPE_COUNT] = {
@@ -70,6 +77,11 @@ cz_bus *cz_bus_new(void)
         free(b);
         return NULL;
     }
+    cz_bus_set_writer(b, "", "", "");
+    if (!b->n_writers) {
+        cz_bus_free(b);
+        return NULL;
+    }
     return b;
 }
 
@@ -93,9 +105,6 @@ static void entry_free(entry *e)
 {
     value_release(e);
     free(e->key);
-    free(e->stage);
-    free(e->module);
-    free(e->version);
 }
 
 void cz_bus_free(cz_bus *b)
@@ -106,21 +115,41 @@ void cz_bus_free(cz_bus *b)
         entry_free(&b->e[i]);
     free(b->e);
     free(b->index);
-    free(b->w_stage);
-    free(b->w_module);
-    free(b->w_version);
+    for (uint32_t i = 0; i < b->n_writers; i++) {
+        free(b->writers[i].stage);
+        free(b->writers[i].module);
+        free(b->writers[i].version);
+    }
+    free(b->writers);
     free(b);
 }
 
 void cz_bus_set_writer(cz_bus *b, const char *stage, const char *module,
                        const char *version)
 {
-    free(b->w_stage);
-    free(b->w_module);
-    free(b->w_version);
-    b->w_stage = cz_strdup(stage ? stage : "");
-    b->w_module = cz_strdup(module ? module : "");
-    b->w_version = cz_strdup(version ? version : "");
+    stage = stage ? stage : "";
+    module = module ? module : "";
+    version = version ? version : "";
+    for (uint32_t i = 0; i < b->n_writers; i++) {
+        const writer *w = &b->writers[i];
+        if (!strcmp(w->stage, stage) && !strcmp(w->module, module) && !strcmp(w->version, version)) {
+            b->cur_writer = i;
+            return;
+        }
+    }
+    writer *nw = realloc(b->writers, (b->n_writers + 1) * sizeof *nw);
+    if (!nw)
+        return; /* keep the previous writer: lineage degrades, puts still work */
+    b->writers = nw;
+    writer w = {cz_strdup(stage), cz_strdup(module), cz_strdup(version)};
+    if (!w.stage || !w.module || !w.version) {
+        free(w.stage);
+        free(w.module);
+        free(w.version);
+        return;
+    }
+    b->writers[b->n_writers] = w;
+    b->cur_writer = b->n_writers++;
 }
 
 static size_t find_slot(const cz_bus *b, const char *key, uint64_t h)
@@ -186,12 +215,7 @@ static entry *slot_for_put(cz_bus *b, const char *key)
         e->hash = cz_hash_str(0, key);
         b->index[find_slot(b, key, e->hash)] = (uint32_t)++b->n;
     }
-    free(e->stage);
-    free(e->module);
-    free(e->version);
-    e->stage = cz_strdup(b->w_stage ? b->w_stage : "");
-    e->module = cz_strdup(b->w_module ? b->w_module : "");
-    e->version = cz_strdup(b->w_version ? b->w_version : "");
+    e->writer = b->cur_writer;
     e->seq = ++b->seq;
     return e;
 }
@@ -357,7 +381,10 @@ int cz_bus_lineage(const cz_bus *b, const char *key, cz_lineage *out)
     if (!e)
         return CZ_ENOTFOUND;
     if (out)
-        *out = (cz_lineage){e->stage, e->module, e->version, e->seq};
+    {
+        const writer *w = &b->writers[e->writer];
+        *out = (cz_lineage){w->stage, w->module, w->version, e->seq};
+    }
     return 0;
 }
 

@@ -72,6 +72,15 @@ static json_t *stage_record(const char *stage, const cz_instance *in, int varian
     return o;
 }
 
+static int reads_key(const cz_instance *in, const char *key)
+{
+    const cz_port *r = in->mod->desc.reads;
+    for (size_t i = 0; r && r[i].key; i++)
+        if (!strcmp(r[i].key, key))
+            return 1;
+    return 0;
+}
+
 /* The stage promised these writes; hold it to that. */
 static int check_writes(cz_job *job, const cz_instance *in, cz_error *err)
 {
@@ -151,9 +160,11 @@ int cz_job_run(cz_graph *g, const cz_job_params *p, cz_job_result *res)
                                                     "version", in->mod->desc.version, "index", (int)pick,
                                                     "weight", in->weight, "bucket", bucket));
         }
-        json_t *now = json_deep_copy(record);
-        json_array_append_new(now, stage_record(s->def->name, in, variant, CZ_STAGE_RUNNING, 0, ""));
-        cz_bus_put_json(job.bus, "job.stages", now);
+        if (reads_key(in, "job.stages")) { /* built only for stages that read it */
+            json_t *now = json_deep_copy(record);
+            json_array_append_new(now, stage_record(s->def->name, in, variant, CZ_STAGE_RUNNING, 0, ""));
+            cz_bus_put_json(job.bus, "job.stages", now);
+        }
         job.stage = s->def->name;
         job.cur = in;
         job.status[0] = 0;

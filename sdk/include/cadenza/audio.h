@@ -51,7 +51,8 @@ void cz_audio_ref(const cz_audio *a);
 void cz_audio_unref(const cz_audio *a);
 
 /* Attach `stem` under `name`, taking over the caller's reference.
- * CZ_EINVAL when rate or channels differ, or the name is taken. */
+ * CZ_EINVAL when rate, channels or length differ, or the name is taken
+ * (the reference is released then too). */
 int cz_audio_add_stem(cz_audio *a, const char *name, cz_audio *stem);
 
 /* The stem called name, or NULL. Borrowed: valid while `a` lives. */
