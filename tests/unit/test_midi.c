@@ -10,7 +10,9 @@
  * channel message, cancelled by meta events), one end-of-track as the last
  * event of every chunk, and that nothing is left over.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <check.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -1011,6 +1013,13 @@ START_TEST(test_invalid_scores_refused)
     run_midi(s, (run_args){0}, &r);
     ck_assert_int_eq(r.rc, CZ_EINVAL);
     ck_assert_ptr_nonnull(strstr(r.err.msg, "broken"));
+    result_free(&r);
+
+    s = new_score(480, 4, 4);
+    ck_assert_int_eq(cz_score_add_section(s, "far", 200000, 4, 0.5f), 0);
+    run_midi(s, (run_args){0}, &r);
+    ck_assert_int_eq(r.rc, CZ_EINVAL);
+    ck_assert_ptr_nonnull(strstr(r.err.msg, "far"));
     result_free(&r);
 
     s = new_score(480, 4, 4);

@@ -184,7 +184,7 @@ static int conductor_track(smf_buf *b, const cz_score *s, const song_text *st,
             return cz_err(err, CZ_EINVAL,
                           "finalization.midi: section %u \"%.24s\" starts at "
                           "bar %u, past what a MIDI file can address", i,
-                          s->sections[i].name, mk[i].bar);
+                          s->sections[i].name, s->sections[i].start_bar);
         }
     }
     qsort(mk, s->n_sections, sizeof *mk, cmp_marker);
