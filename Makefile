@@ -38,11 +38,11 @@ LDSAN := $(SANFLAGS)
 pc = $(shell pkg-config --cflags $(1))
 pl = $(shell pkg-config --libs $(1))
 
-# ---- kernel ---------------------------------------------------------------
+# ---- the host: kernel/ (the core), runtime/ (the SDK's data types), cli/ --
 KERNEL_PKGS := yaml-0.1 jansson
-KERNEL_SRC := $(wildcard kernel/*.c)
-KERNEL_OBJ := $(patsubst kernel/%.c,$(BUILD)/obj/kernel/%.o,$(KERNEL_SRC))
-KERNEL_LIB_OBJ := $(filter-out $(BUILD)/obj/kernel/main.o,$(KERNEL_OBJ))
+KERNEL_SRC := $(wildcard kernel/*.c runtime/*.c cli/*.c)
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRC))
+KERNEL_LIB_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(KERNEL_OBJ))
 KERNEL_CFLAGS := $(BASE_CFLAGS) -D_GNU_SOURCE -Ikernel $(call pc,$(KERNEL_PKGS)) -DCZ_VERSION='"$(shell cat VERSION)"'
 # The host API (cz_*) is exported so that dlopen()ed modules bind to it.
 KERNEL_LDFLAGS := $(LDSAN) -Wl,--export-dynamic-symbol='cz_*'
@@ -51,7 +51,7 @@ SDK_HEADERS := $(wildcard sdk/include/cadenza/*.h)
 
 all: $(BUILD)/cadenza modules registry
 
-$(BUILD)/obj/kernel/%.o: kernel/%.c $(wildcard kernel/*.h) $(SDK_HEADERS)
+$(BUILD)/obj/%.o: %.c $(wildcard kernel/*.h runtime/*.h) $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 

@@ -14,7 +14,9 @@
  *   runner.c    one job through the stages; states, variants, staging
  *   job.c       the cz_job_* calls a stage makes; outputs; providers
  *   bus.c, model.c, log.c, serialize.c   the runtime modules link against
- *   cli.c, main.c, progress.c            the command line
+ *
+ * The command line (cli/) and the host side of the SDK's music data types
+ * (runtime/) are built on this and are not part of it.
  */
 #ifndef CZ_KERNEL_H
 #define CZ_KERNEL_H
@@ -28,16 +30,6 @@
 #ifndef CZ_VERSION
 #define CZ_VERSION "0.0.0"
 #endif
-
-/* Exit codes of the CLI (documented in docs/cli.md). */
-enum {
-    CZ_EXIT_OK = 0,
-    CZ_EXIT_FAILED = 1,   /* the job ran and a stage failed */
-    CZ_EXIT_USAGE = 2,    /* bad command line */
-    CZ_EXIT_INVALID = 3,  /* the pipeline or its options are invalid */
-    CZ_EXIT_MODULE = 4,   /* a module could not be found or loaded */
-    CZ_EXIT_IO = 5        /* files: output folder, registry, input */
-};
 
 /* ---- diagnostics --------------------------------------------------------- */
 
@@ -299,8 +291,6 @@ void cz_bus_set_writer(cz_bus *b, const char *stage, const char *module,
 int cz_bus_save(const cz_bus *b, const char *dir, cz_error *err);
 int cz_bus_load(const char *dir, cz_bus **out, cz_error *err);
 void cz_bus_force_seq(cz_bus *b, const char *key, uint64_t seq);
-json_t *cz_score_to_json(const cz_score *s);
-cz_score *cz_score_from_json(const json_t *j, cz_error *err);
 
 /* ---- logging --------------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../kernel/kernel.h"
+#include "../runtime/runtime.h"
 #include "kit.h"
 
 START_TEST(scalars_round_trip_and_types_are_enforced)

@@ -1,5 +1,5 @@
 /*
- * kernel/progress.c - how the CLI shows a job's stages.
+ * cli/progress.c - how the CLI shows a job's stages.
  *
  * On a terminal each stage gets one line that is redrawn in place while it
  * runs; anywhere else (CI logs, pipes) each change is a plain line, because
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "kernel.h"
+#include "cli.h"
 
 void cz_progress_print(const cz_stage_event *ev, void *user)
 {

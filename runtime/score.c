@@ -1,31 +1,17 @@
 /*
- * kernel/model.c - the score and audio runtime behind score.h and audio.h.
+ * runtime/score.c - the host side of score.h: scores, tracks, notes.
  *
- * These live in the host, not in each module, so that one allocator and
- * one refcount discipline own every score and buffer on the bus: a score
- * made by one module and freed after another has been unloaded must not
+ * The music data model is the SDK's, not the kernel's (the kernel knows
+ * nothing about music); its functions live in the host binary so that one
+ * allocator and one refcount discipline own every score on the bus: a
+ * score made by one module and freed after another was unloaded must not
  * depend on code in either.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "kernel.h"
-
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t nc = *cap ? *cap : 8;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, (size_t)nc * elem);
-    if (!np)
-        return CZ_ENOMEM;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
+#include "runtime.h"
 
 /* ---- score --------------------------------------------------------------- */
 
@@ -43,10 +29,6 @@ cz_score *cz_score_new(uint32_t ppq)
     return s;
 }
 
-static void copy_name(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
 
 cz_score *cz_score_clone(const cz_score *src)
 {
@@ -61,9 +43,9 @@ cz_score *cz_score_clone(const cz_score *src)
     s->tracks = NULL;
     s->cap_sections = s->cap_chords = s->cap_tracks = 0;
     s->n_sections = s->n_chords = s->n_tracks = 0;
-    if (grow((void **)&s->sections, &s->cap_sections, src->n_sections, sizeof *s->sections) ||
-        grow((void **)&s->chords, &s->cap_chords, src->n_chords, sizeof *s->chords) ||
-        grow((void **)&s->tracks, &s->cap_tracks, src->n_tracks, sizeof *s->tracks))
+    if (cz_grow((void **)&s->sections, &s->cap_sections, src->n_sections, sizeof *s->sections) ||
+        cz_grow((void **)&s->chords, &s->cap_chords, src->n_chords, sizeof *s->chords) ||
+        cz_grow((void **)&s->tracks, &s->cap_tracks, src->n_tracks, sizeof *s->tracks))
         goto fail;
     if (src->n_sections)
         memcpy(s->sections, src->sections, src->n_sections * sizeof *s->sections);
@@ -77,7 +59,7 @@ cz_score *cz_score_clone(const cz_score *src)
         t->notes = NULL;
         t->cap_notes = t->n_notes = 0;
         s->n_tracks = i + 1;
-        if (grow((void **)&t->notes, &t->cap_notes, src->tracks[i].n_notes, sizeof *t->notes))
+        if (cz_grow((void **)&t->notes, &t->cap_notes, src->tracks[i].n_notes, sizeof *t->notes))
             goto fail;
         if (src->tracks[i].n_notes)
             memcpy(t->notes, src->tracks[i].notes, src->tracks[i].n_notes * sizeof *t->notes);
@@ -113,11 +95,11 @@ int cz_score_add_section(cz_score *s, const char *name, uint32_t start_bar,
 {
     if (!s || !name || !*name || !bars)
         return CZ_EINVAL;
-    if (grow((void **)&s->sections, &s->cap_sections, s->n_sections + 1, sizeof *s->sections))
+    if (cz_grow((void **)&s->sections, &s->cap_sections, s->n_sections + 1, sizeof *s->sections))
         return CZ_ENOMEM;
     cz_section *x = &s->sections[s->n_sections++];
     memset(x, 0, sizeof *x);
-    copy_name(x->name, sizeof x->name, name);
+    cz_copy_name(x->name, sizeof x->name, name);
     x->start_bar = start_bar;
     x->bars = bars;
     x->energy = energy;
@@ -128,7 +110,7 @@ int cz_score_add_chord(cz_score *s, const cz_chord *c)
 {
     if (!s || !c || !c->len)
         return CZ_EINVAL;
-    if (grow((void **)&s->chords, &s->cap_chords, s->n_chords + 1, sizeof *s->chords))
+    if (cz_grow((void **)&s->chords, &s->cap_chords, s->n_chords + 1, sizeof *s->chords))
         return CZ_ENOMEM;
     s->chords[s->n_chords++] = *c;
     return 0;
@@ -139,11 +121,11 @@ cz_track *cz_score_add_track(cz_score *s, const char *name, cz_role role,
 {
     if (!s || channel > 15 || program > 127 || (unsigned)role >= CZ_ROLE_COUNT)
         return NULL;
-    if (grow((void **)&s->tracks, &s->cap_tracks, s->n_tracks + 1, sizeof *s->tracks))
+    if (cz_grow((void **)&s->tracks, &s->cap_tracks, s->n_tracks + 1, sizeof *s->tracks))
         return NULL;
     cz_track *t = &s->tracks[s->n_tracks++];
     memset(t, 0, sizeof *t);
-    copy_name(t->name, sizeof t->name, name && *name ? name : cz_role_name(role));
+    cz_copy_name(t->name, sizeof t->name, name && *name ? name : cz_role_name(role));
     t->role = role;
     t->program = program;
     t->channel = channel;
@@ -169,7 +151,7 @@ int cz_track_add_note(cz_track *t, uint32_t tick, uint32_t len, uint8_t pitch,
 {
     if (!t || !len || pitch > 127 || !velocity || velocity > 127)
         return CZ_EINVAL;
-    if (grow((void **)&t->notes, &t->cap_notes, t->n_notes + 1, sizeof *t->notes))
+    if (cz_grow((void **)&t->notes, &t->cap_notes, t->n_notes + 1, sizeof *t->notes))
         return CZ_ENOMEM;
     t->notes[t->n_notes++] = (cz_note){tick, len, pitch, velocity, flags, 0};
     return 0;
@@ -258,84 +240,3 @@ int cz_role_parse(const char *name)
     return -1;
 }
 
-/* ---- audio ------------------------------------------------------------------ */
-
-cz_audio *cz_audio_new(uint32_t rate, uint32_t channels, uint64_t frames)
-{
-    if (!rate || !channels || channels > 64 || frames > (UINT64_C(1) << 40))
-        return NULL;
-    cz_audio *a = calloc(1, sizeof *a);
-    if (!a)
-        return NULL;
-    a->rate = rate;
-    a->channels = channels;
-    a->frames = frames;
-    a->refs = 1;
-    a->samples = calloc(frames ? frames * channels : 1, sizeof(float));
-    if (!a->samples) {
-        free(a);
-        return NULL;
-    }
-    return a;
-}
-
-cz_audio *cz_audio_clone(const cz_audio *src)
-{
-    cz_audio *a = cz_audio_new(src->rate, src->channels, src->frames);
-    if (!a)
-        return NULL;
-    if (src->frames)
-        memcpy(a->samples, src->samples, src->frames * src->channels * sizeof(float));
-    for (uint32_t i = 0; i < src->n_stems; i++) {
-        cz_audio_ref(src->stems[i].audio);
-        if (cz_audio_add_stem(a, src->stems[i].name, src->stems[i].audio)) {
-            cz_audio_unref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-void cz_audio_ref(const cz_audio *a)
-{
-    if (a)
-        __atomic_add_fetch(&((cz_audio *)a)->refs, 1, __ATOMIC_RELAXED);
-}
-
-void cz_audio_unref(const cz_audio *ca)
-{
-    cz_audio *a = (cz_audio *)ca;
-    if (!a || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) > 0)
-        return;
-    for (uint32_t i = 0; i < a->n_stems; i++)
-        cz_audio_unref(a->stems[i].audio);
-    free(a->stems);
-    free(a->samples);
-    free(a);
-}
-
-int cz_audio_add_stem(cz_audio *a, const char *name, cz_audio *stem)
-{
-    int rc = CZ_EINVAL;
-    if (!a || !stem || !name || !*name || strlen(name) >= sizeof a->stems[0].name ||
-        stem->rate != a->rate || stem->channels != a->channels ||
-        stem->frames != a->frames || cz_audio_stem(a, name))
-        goto fail;
-    rc = CZ_ENOMEM;
-    if (grow((void **)&a->stems, &a->cap_stems, a->n_stems + 1, sizeof *a->stems))
-        goto fail;
-    copy_name(a->stems[a->n_stems].name, sizeof a->stems[0].name, name);
-    a->stems[a->n_stems++].audio = stem;
-    return 0;
-fail:
-    cz_audio_unref(stem);
-    return rc;
-}
-
-const cz_audio *cz_audio_stem(const cz_audio *a, const char *name)
-{
-    for (uint32_t i = 0; a && name && i < a->n_stems; i++)
-        if (!strcmp(a->stems[i].name, name))
-            return a->stems[i].audio;
-    return NULL;
-}

@@ -1,5 +1,5 @@
 /*
- * kernel/cli.c - the `cadenza` command line.
+ * cli/cli.c - the `cadenza` command line.
  *
  *   cadenza run PIPELINE [--prompt T] [--seed N] [--key K] [--set T.O=V]... [--out DIR]
  *   cadenza validate PIPELINE... [--set T.O=V]...
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel.h"
+#include "cli.h"
 
 typedef struct cli {
     const char *registry;

@@ -1,7 +1,7 @@
 /*
- * kernel/main.c - the cadenza executable.
+ * cli/main.c - the cadenza executable.
  */
-#include "kernel.h"
+#include "cli.h"
 
 int main(int argc, char **argv)
 {
