@@ -49,6 +49,41 @@ static int same_ports(const cz_port *a, const cz_port *b)
     return 1;
 }
 
+/* Can the router reach a provider offering capability? The router's
+ * CZ_OPT_PROVIDERS option limits whom it may use (empty: all declared). */
+static int reachable(const cz_graph *g, const char *capability)
+{
+    const json_t *allowed = NULL;
+    const cz_option *o = g->router->mod->desc.options;
+    for (size_t i = 0; o && o[i].name; i++)
+        if (o[i].type == CZ_OPT_PROVIDERS)
+            allowed = json_object_get(g->router->options, o[i].name);
+    for (size_t p = 0; p < g->n_providers; p++) {
+        if (!g->providers[p].mod)
+            continue;
+        int listed = !json_array_size(allowed);
+        size_t k;
+        json_t *name;
+        json_array_foreach(allowed, k, name)
+            listed |= !strcmp(json_string_value(name), g->providers[p].label);
+        const cz_provider_vtable *vt = g->providers[p].mod->desc.vtable;
+        for (size_t c = 0; listed && vt->capabilities && vt->capabilities[c]; c++)
+            if (!strcmp(vt->capabilities[c], capability))
+                return 1;
+    }
+    return 0;
+}
+
+static void check_requests(const cz_graph *g, const cz_graph_stage *s, cz_diags *d)
+{
+    const char *const *req = s->variants[0].mod->desc.requests;
+    for (size_t i = 0; g->router && g->router->mod && req && req[i]; i++)
+        if (!reachable(g, req[i]))
+            cz_diag_add(d, g->pipe->router->mark,
+                        "stage '%s' (%s) asks for '%s', but the router can reach no provider offering it",
+                        s->def->name, s->variants[0].mod->desc.name, req[i]);
+}
+
 void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
 {
     producer p[MAX_KEYS];
@@ -75,6 +110,7 @@ void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
         if (unresolved)
             break; /* its writes are unknown: checking later reads would only guess */
         const cz_module_desc *first = &s->variants[0].mod->desc;
+        check_requests(g, s, d);
         for (size_t v = 1; v < s->n_variants; v++) {
             const cz_module_desc *dv = &s->variants[v].mod->desc;
             if (!same_ports(first->reads, dv->reads) || !same_ports(first->writes, dv->writes))

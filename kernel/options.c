@@ -63,6 +63,20 @@ static int range_ok(const cz_option *o, double v, char *why, size_t n)
     return 1;
 }
 
+/* URL options are checked with the value; environment-variable options in
+ * cz_options_resolve (a default naming an unset variable is fine for a
+ * module nobody uses). */
+static int string_flags_ok(const cz_option *o, const char *s, char *why, size_t n)
+{
+    if (!*s)
+        return 1;
+    if ((o->flags & CZ_OPT_URL) && strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
+        snprintf(why, n, "'%s' is not an http:// or https:// URL", s);
+        return 0;
+    }
+    return 1;
+}
+
 int cz_option_check(const cz_option *o, json_t **value, char *why, size_t n)
 {
     json_t *v = *value;
@@ -111,7 +125,7 @@ int cz_option_check(const cz_option *o, json_t **value, char *why, size_t n)
             snprintf(why, n, "'%s' is not one of: %s", json_string_value(v), list);
             return CZ_EINVAL;
         }
-        return 0;
+        return string_flags_ok(o, json_string_value(v), why, n) ? 0 : CZ_EINVAL;
     case CZ_OPT_LIST:
     case CZ_OPT_PROVIDERS: {
         if (!json_is_array(v))
@@ -263,6 +277,16 @@ json_t *cz_options_resolve(const cz_module_desc *desc, const json_t *given,
             continue;
         }
         json_object_set_new(out, o->name, v);
+    }
+    /* Keys come from the environment at run time; an unset one is caught
+     * now, by name (never printing a value). */
+    for (size_t i = 0; desc->options && desc->options[i].name; i++) {
+        const cz_option *o = &desc->options[i];
+        const char *var = json_string_value(json_object_get(out, o->name));
+        if ((o->flags & CZ_OPT_ENV) && var && *var && !getenv(var)) {
+            cz_mark m = where ? where(ctx, json_object_get(given, o->name) ? o->name : NULL, 0) : (cz_mark){0};
+            cz_diag_add(d, m, "option '%s' of %s: environment variable %s is not set", o->name, desc->name, var);
+        }
     }
     if (d->n > before) {
         json_decref(out);

@@ -130,7 +130,7 @@ START_TEST(descriptor_layout_is_pinned)
     ck_assert_int_eq(CZ_ABI_MAJOR, 1);
     ck_assert_int_eq(CZ_ABI_MINOR, 0);
     ck_assert_str_eq(CZ_ENTRY_SYMBOL, "cadenza_module_v1");
-    ck_assert_uint_eq(sizeof(cz_module_desc), 96);
+    ck_assert_uint_eq(sizeof(cz_module_desc), 104);
     ck_assert_uint_eq(offsetof(cz_module_desc, size), 0);
     ck_assert_uint_eq(offsetof(cz_module_desc, abi_major), 4);
     ck_assert_uint_eq(offsetof(cz_module_desc, abi_minor), 6);
@@ -145,6 +145,7 @@ START_TEST(descriptor_layout_is_pinned)
     ck_assert_uint_eq(offsetof(cz_module_desc, run), 72);
     ck_assert_uint_eq(offsetof(cz_module_desc, fini), 80);
     ck_assert_uint_eq(offsetof(cz_module_desc, vtable), 88);
+    ck_assert_uint_eq(offsetof(cz_module_desc, requests), 96);
     ck_assert_uint_eq(sizeof(cz_port), 24);
     ck_assert_uint_eq(sizeof(cz_option), 64);
     ck_assert_uint_eq(offsetof(cz_option, choices), 56);

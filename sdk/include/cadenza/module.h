@@ -98,6 +98,12 @@ typedef enum cz_opt_type {
 
 #define CZ_OPT_RANGED 0x1u   /* min/max apply */
 #define CZ_OPT_SECRET 0x2u   /* never printed by inspect, logs or records */
+#define CZ_OPT_ENV 0x4u      /* STRING naming an environment variable that
+                                must be set when the value is not empty
+                                (api_key_env); checked by `validate`, and
+                                messages name the variable, never its value */
+#define CZ_OPT_URL 0x8u      /* STRING that must be an http:// or https://
+                                URL when not empty (base_url) */
 
 typedef struct cz_option {
     const char *name;   /* [a-z0-9_]+ */
@@ -206,6 +212,11 @@ typedef struct cz_module_desc {
     /* Kind-specific method table (cz_provider_vtable, cz_router_vtable,
      * cz_dsp_vtable, ...), starting with its own size and version. */
     const void *vtable;
+
+    /* Stage kind: capabilities it may ask the router for ("chat",
+     * "audio"), NULL-terminated, or NULL. When the pipeline has a router,
+     * `validate` checks that it can reach a provider for each of them. */
+    const char *const *requests;
 } cz_module_desc;
 
 #if defined(__GNUC__)
