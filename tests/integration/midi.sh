@@ -10,7 +10,8 @@
 #   - drums and percussion only on MIDI channel 10 (mido channel 9), and
 #     pitched instruments never there;
 #   - the same prompt and seed give identical bytes, another prompt others.
-# Needs $BUILD (default build) and $CADENZA_REGISTRY from the caller
+# The spec is read from DIR/spec.json, else DIR/song.json, else the bus
+# saved with --save-bus. Needs $BUILD (default build) and $CADENZA_REGISTRY from the caller
 # (make check sets both). Fails, never skips, when something is missing.
 set -euo pipefail
 
@@ -45,8 +46,10 @@ PROMPT_B="gentle acoustic folk waltz in 3/4 about the sea, 84 bpm"
 
 run() { # run OUTDIR PROMPT SEED
   local out=$1 prompt=$2 seed=$3
+  # --save-bus keeps the final bus (with ideation.spec) beside the output,
+  # for when nothing in the pipeline writes spec.json.
   if ! "$BIN" run "$PIPELINE" --prompt "$prompt" --seed "$seed" --out "$out" \
-       >"$TMP/run.log" 2>&1; then
+       --save-bus "$out.bus" >"$TMP/run.log" 2>&1; then
     cat "$TMP/run.log" >&2
     fail "cadenza run failed for prompt \"$prompt\" seed $seed"
   fi
@@ -95,16 +98,16 @@ def find_spec(node):
     return None
 
 spec = None
-for name in ("spec.json", "song.json"):
-    path = os.path.join(out, name)
+for path in (os.path.join(out, "spec.json"), os.path.join(out, "song.json"),
+             os.path.join(out + ".bus", "bus.json")):
     if os.path.exists(path):
         with open(path) as f:
             spec = find_spec(json.load(f))
         if spec:
             break
 if not spec:
-    fail("no spec (tempo_bpm, duration_s) in spec.json or song.json; files: %s"
-         % sorted(os.listdir(out)))
+    fail("no spec (tempo_bpm, duration_s) in spec.json, song.json or the saved "
+         "bus; files: %s" % sorted(os.listdir(out)))
 
 try:
     mid = mido.MidiFile(os.path.join(out, "song.mid"))

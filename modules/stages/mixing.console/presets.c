@@ -24,12 +24,12 @@
 
 /* Gain-staging targets (gated RMS dBFS) by role: loud enough to use the
  * float headroom well, quiet enough that eight stems sum to a mix with its
- * peaks near -6 dBFS, leaving mastering the loudness. */
+ * peaks near -8 dBFS (a mix RMS near -20 dBFS), leaving mastering the loudness. */
 static const float target_db[CZ_ROLE_COUNT] = {
-    [CZ_ROLE_OTHER] = -26, [CZ_ROLE_DRUMS] = -20, [CZ_ROLE_PERC] = -27,
-    [CZ_ROLE_BASS] = -22,  [CZ_ROLE_CHORDS] = -24, [CZ_ROLE_PAD] = -26,
-    [CZ_ROLE_LEAD] = -22,  [CZ_ROLE_COUNTER] = -25, [CZ_ROLE_ARP] = -26,
-    [CZ_ROLE_FX] = -30,
+    [CZ_ROLE_OTHER] = -32, [CZ_ROLE_DRUMS] = -26, [CZ_ROLE_PERC] = -33,
+    [CZ_ROLE_BASS] = -28,  [CZ_ROLE_CHORDS] = -30, [CZ_ROLE_PAD] = -32,
+    [CZ_ROLE_LEAD] = -28,  [CZ_ROLE_COUNTER] = -31, [CZ_ROLE_ARP] = -32,
+    [CZ_ROLE_FX] = -36,
 };
 
 /* Electronic: tight low end carved for the kick, bright tops, pumping. */

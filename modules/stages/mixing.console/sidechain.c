@@ -5,7 +5,7 @@
  * acoustic bass drum, bass drum 1) of the drum tracks give exact onsets,
  * with no detection errors. Without a score, the drums stem is analysed:
  * its mono sum goes through a 120 Hz low-pass, the low band's peak per
- * control period is followed in dB, and an onset is a rise of 9 dB over the
+ * control period is held with a 30 ms decay and followed in dB, and an onset is a rise of 9 dB over the
  * previous 5 ms that reaches within 30 dB of the loudest kick, at least
  * 60 ms after the previous one.
  *
@@ -82,7 +82,10 @@ int sc_kicks_from_audio(const cz_audio *drums, uint64_t **kicks, size_t *n)
     double alpha = sin(w0) / (2 * M_SQRT1_2), a0 = 1 + alpha;
     double b0 = (1 - cw) / 2 / a0, b1 = (1 - cw) / a0, b2 = b0;
     double a1 = -2 * cw / a0, a2 = (1 - alpha) / a0, z1 = 0, z2 = 0;
-    float loudest = 0;
+    float loudest = 0, env = 0;
+    /* Peak hold with a 30 ms decay: the low band's per-period peak dips at
+     * every zero crossing of a 50 Hz kick; the held envelope does not. */
+    float hold = expf(-(float)CTL / (0.030f * (float)rate));
     for (size_t p = 0; p < periods; p++) {
         uint64_t f0 = (uint64_t)p * CTL, f1 = f0 + CTL < frames ? f0 + CTL : frames;
         float pk = 0;
@@ -99,7 +102,8 @@ int sc_kicks_from_audio(const cz_audio *drums, uint64_t **kicks, size_t *n)
             z1 = 0;
         if (fabs(z2) < 1e-30)
             z2 = 0;
-        lvl[p] = 6.0206f * fast_log2(pk + 1e-9f);
+        env = pk > env * hold ? pk : env * hold;
+        lvl[p] = 6.0206f * fast_log2(env + 1e-9f);
         loudest = pk > loudest ? pk : loudest;
     }
     float floor_db = 6.0206f * fast_log2(loudest + 1e-9f) - 30.0f;
