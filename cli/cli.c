@@ -44,6 +44,7 @@ static const char *const usage_main =
     "  inspect NAME       a module's ports and options, with defaults and docs\n"
     "  registry build     scan module folders and write the registry index\n"
     "  analyze FILE...    loudness, peaks and length of audio files\n"
+    "  conform MODULE.so  check modules against the module contract\n"
     "\n"
     "global options (before or after the command):\n"
     "  --registry PATH    the module index (default $CADENZA_REGISTRY, else\n"
@@ -92,6 +93,13 @@ static const char *const usage_registry =
     "Scan module folders (default: the modules folder beside the binary), each\n"
     "module in a separate process so one that crashes cannot stop the scan, and\n"
     "write the index (see --registry). Problems are reported and skipped.\n";
+static const char *const usage_conform =
+    "usage: cadenza conform MODULE.so...\n\n"
+    "Hold modules to the contract: descriptor and option schema, init/fini\n"
+    "cycles with two instances alive, a run on an empty bus and on wrongly\n"
+    "typed inputs (an error, never a crash), finite audio, dsp blocks on\n"
+    "noise. Checks that run module code run in a child process. Exits 1 if\n"
+    "any check failed.\n";
 static const char *const usage_analyze =
     "usage: cadenza analyze FILE... [--json]\n\n"
     "Measure audio files (WAV, FLAC, ...): duration, sample rate, integrated\n"
@@ -435,6 +443,22 @@ static int cmd_registry(cli *c)
     return 0;
 }
 
+static int cmd_conform(cli *c)
+{
+    if (!c->n_args)
+        return fail(CZ_EXIT_USAGE, "conform needs at least one MODULE.so");
+    cz_registry *reg = NULL;
+    cz_error err = {0};
+    /* dsp modules are opened by name, so a registry helps but is optional */
+    cz_registry_open(c->registry ? c->registry : cz_registry_default_path(), &reg, &err);
+    int fails = 0;
+    for (size_t i = 0; i < c->n_args; i++)
+        fails += cz_conform(c->args[i], reg);
+    cz_registry_free(reg);
+    printf("%d failed check%s\n", fails, fails == 1 ? "" : "s");
+    return fails ? CZ_EXIT_FAILED : 0;
+}
+
 static int cmd_analyze(cli *c)
 {
     if (!c->n_args)
@@ -473,8 +497,10 @@ int cz_cli_main(int argc, char **argv)
         int (*fn)(cli *);
     } cmds[] = {{"run", NULL, cmd_run},           {"validate", NULL, cmd_validate},
                 {"modules", NULL, cmd_modules},   {"inspect", NULL, cmd_inspect},
-                {"registry", NULL, cmd_registry}, {"analyze", NULL, cmd_analyze}};
-    const char *helps[] = {usage_run, usage_validate, usage_modules, usage_inspect, usage_registry, usage_analyze};
+                {"registry", NULL, cmd_registry}, {"analyze", NULL, cmd_analyze},
+                {"conform", NULL, cmd_conform}};
+    const char *helps[] = {usage_run, usage_validate, usage_modules, usage_inspect, usage_registry, usage_analyze,
+                           usage_conform};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         if (strcmp(cmd, cmds[i].name))
             continue;

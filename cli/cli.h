@@ -17,6 +17,9 @@ enum {
 };
 
 int cz_cli_main(int argc, char **argv);
+/* Check one module file against the contract; prints a report and
+ * returns the number of failed checks. */
+int cz_conform(const char *path, cz_registry *reg);
 void cz_progress_print(const cz_stage_event *ev, void *user);
 
 #endif

@@ -177,6 +177,55 @@ void cz_graph_free(cz_graph *g)
     free(g);
 }
 
+/* A graph of one stage running `mod` (which it takes over), for tools that
+ * exercise a module alone: the test harness, `cadenza conform`. */
+cz_graph *cz_graph_single(cz_module *mod, const json_t *given, cz_registry *reg, cz_error *err)
+{
+    cz_pipeline *p = calloc(1, sizeof *p);
+    cz_graph *g = calloc(1, sizeof *g);
+    if (!p || !g) {
+        free(p);
+        free(g);
+        cz_module_unref(mod);
+        cz_err(err, CZ_ENOMEM, "out of memory");
+        return NULL;
+    }
+    const char *dot = strchr(mod->desc.name, '.');
+    p->name = cz_strdup("single");
+    p->stages = calloc(1, sizeof *p->stages);
+    p->n_stages = 1;
+    p->stages[0].name = cz_strfmt("%.*s", (int)(dot - mod->desc.name), mod->desc.name);
+    p->stages[0].variants = calloc(1, sizeof(cz_use));
+    p->stages[0].n_variants = 1;
+    cz_use *u = p->stages[0].variants;
+    u->module = cz_strdup(mod->desc.name);
+    u->with = given ? json_deep_copy(given) : json_object();
+    u->set_by = json_object();
+    u->weight = 1;
+    g->pipe = p;
+    g->reg = reg;
+    g->env = cz_env_new(reg);
+    g->stages = calloc(1, sizeof *g->stages);
+    g->n_stages = 1;
+    g->stages[0].def = &p->stages[0];
+    g->stages[0].variants = calloc(1, sizeof(cz_instance));
+    g->stages[0].n_variants = 1;
+    cz_instance *in = g->stages[0].variants;
+    in->mod = mod;
+    in->label = cz_strdup(p->stages[0].name);
+    in->weight = 1;
+    cz_diags d = {0};
+    in->options = cz_options_resolve(&mod->desc, given, NULL, NULL, &d);
+    int rc = in->options ? instantiate(in, g->env, err) : cz_err(err, CZ_EINVAL, "%s", cz_diag_first(&d));
+    cz_diag_free(&d);
+    if (rc) {
+        cz_graph_free(g);
+        return NULL;
+    }
+    g->instantiated = 1;
+    return g;
+}
+
 /* ---- dsp blocks opened by modules (dsp.h) ------------------------------- */
 
 struct cz_dsp {
@@ -184,28 +233,30 @@ struct cz_dsp {
     const cz_dsp_vtable *vt;
 };
 
-int cz_dsp_open(cz_env *env, const char *name, const json_t *options, cz_dsp **out,
-                cz_error *err)
+int cz_dsp_open_module(cz_env *env, cz_module *mod, const json_t *options, cz_dsp **out,
+                       cz_error *err)
 {
     *out = NULL;
-    if (!env || !name)
-        return cz_err(err, CZ_EINVAL, "cz_dsp_open: no environment or name");
     cz_dsp *dsp = calloc(1, sizeof *dsp);
-    if (!dsp)
+    if (!dsp) {
+        cz_module_unref(mod);
         return cz_err(err, CZ_ENOMEM, "out of memory");
-    int rc = cz_registry_load(env->reg, name, &dsp->in.mod, err);
-    if (!rc && dsp->in.mod->desc.kind != CZ_KIND_DSP)
+    }
+    dsp->in.mod = mod;
+    const char *name = mod->desc.name;
+    int rc = 0;
+    if (mod->desc.kind != CZ_KIND_DSP)
         rc = cz_err(err, CZ_EINVAL, "module %s is a %s module, not a dsp module", name,
-                    cz_kind_name(dsp->in.mod->desc.kind));
+                    cz_kind_name(mod->desc.kind));
     if (!rc) {
         cz_diags d = {0};
-        dsp->in.options = cz_options_resolve(&dsp->in.mod->desc, options, NULL, NULL, &d);
+        dsp->in.options = cz_options_resolve(&mod->desc, options, NULL, NULL, &d);
         if (!dsp->in.options)
             rc = cz_err(err, CZ_EINVAL, "dsp module %s: %s", name, cz_diag_first(&d));
         cz_diag_free(&d);
     }
     if (!rc) {
-        dsp->vt = dsp->in.mod->desc.vtable;
+        dsp->vt = mod->desc.vtable;
         if (dsp->vt->version < 1 || dsp->vt->size < sizeof *dsp->vt)
             rc = cz_err(err, CZ_EABI, "dsp module %s: method table version %u is too old", name, dsp->vt->version);
     }
@@ -220,6 +271,19 @@ int cz_dsp_open(cz_env *env, const char *name, const json_t *options, cz_dsp **o
     }
     *out = dsp;
     return 0;
+}
+
+int cz_dsp_open(cz_env *env, const char *name, const json_t *options, cz_dsp **out,
+                cz_error *err)
+{
+    *out = NULL;
+    if (!env || !name)
+        return cz_err(err, CZ_EINVAL, "cz_dsp_open: no environment or name");
+    if (!env->reg)
+        return cz_err(err, CZ_ENOTFOUND, "cannot open dsp module %s: no module registry is loaded", name);
+    cz_module *mod;
+    int rc = cz_registry_load(env->reg, name, &mod, err);
+    return rc ? rc : cz_dsp_open_module(env, mod, options, out, err);
 }
 
 int cz_dsp_process(cz_dsp *dsp, float *samples, uint64_t frames, uint32_t channels,

@@ -13,7 +13,7 @@
  *   graph.c     a loaded pipeline: module instances ready to run jobs
  *   runner.c    one job through the stages; states, variants, staging
  *   job.c       the cz_job_* calls a stage makes; outputs; providers
- *   bus.c, model.c, log.c, serialize.c   the runtime modules link against
+ *   bus.c, log.c, serialize.c            the bus, logging, bus persistence
  *
  * The command line (cli/) and the host side of the SDK's music data types
  * (runtime/) are built on this and are not part of it.
@@ -215,6 +215,9 @@ typedef struct cz_graph {
 cz_graph *cz_graph_build(cz_pipeline *p, cz_registry *reg, int instantiate,
                          const cz_bus *inputs, cz_diags *d);
 void cz_graph_free(cz_graph *g);
+/* One stage running `mod` (taken over) with options `given` (NULL:
+ * defaults), instantiated; for the test harness and `cadenza conform`. */
+cz_graph *cz_graph_single(cz_module *mod, const json_t *given, cz_registry *reg, cz_error *err);
 /* The static port check (check.c). Keys already on `inputs` (may be NULL)
  * count as written by the job. */
 void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d);
@@ -222,6 +225,9 @@ void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d);
 /* ---- env: what modules may ask of the host outside a job ------------------- */
 
 cz_env *cz_env_new(cz_registry *reg);
+/* cz_dsp_open for an already loaded module (taken over). */
+int cz_dsp_open_module(cz_env *env, cz_module *mod, const json_t *options, cz_dsp **out,
+                       cz_error *err);
 void cz_env_free(cz_env *e);
 
 /* ---- runner -------------------------------------------------------------------- */

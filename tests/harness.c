@@ -72,56 +72,12 @@ czh *czh_new(const char *path, const char *options_json, cz_error *err)
     cz_error ignore = {0};
     cz_registry_open(reg_path, &h->reg, &ignore);
 
-    cz_pipeline *p = calloc(1, sizeof *p);
-    p->name = cz_strdup("harness");
-    p->stages = calloc(1, sizeof *p->stages);
-    p->n_stages = 1;
-    const char *dot = strchr(mod->desc.name, '.');
-    p->stages[0].name = cz_strfmt("%.*s", (int)(dot - mod->desc.name), mod->desc.name);
-    p->stages[0].variants = calloc(1, sizeof *p->stages[0].variants);
-    p->stages[0].n_variants = 1;
-    cz_use *u = &p->stages[0].variants[0];
-    u->module = cz_strdup(mod->desc.name);
-    u->with = given ? json_incref(given) : json_object();
-    u->set_by = json_object();
-    u->weight = 1;
-
-    cz_graph *g = calloc(1, sizeof *g);
-    g->pipe = p;
-    g->reg = h->reg;
-    g->env = cz_env_new(h->reg);
-    g->stages = calloc(1, sizeof *g->stages);
-    g->n_stages = 1;
-    g->stages[0].def = &p->stages[0];
-    g->stages[0].variants = calloc(1, sizeof(cz_instance));
-    g->stages[0].n_variants = 1;
-    cz_instance *in = &g->stages[0].variants[0];
-    in->mod = mod;
-    in->label = cz_strdup(p->stages[0].name);
-    in->weight = 1;
-    h->g = g;
-    cz_diags d = {0};
-    in->options = cz_options_resolve(&mod->desc, given, NULL, NULL, &d);
+    h->g = cz_graph_single(mod, given, h->reg, err);
     json_decref(given);
-    if (!in->options) {
-        cz_err(err, CZ_EINVAL, "%s", cz_diag_first(&d));
-        cz_diag_free(&d);
+    if (!h->g) {
         czh_free(h);
         return NULL;
     }
-    cz_diag_free(&d);
-    if (mod->desc.init) {
-        cz_init args = {.size = sizeof args, .instance = in->label, .options = in->options, .env = g->env};
-        int rc = mod->desc.init(&args, &in->inst, err);
-        if (rc) {
-            in->inst = NULL;
-            if (err && !err->code)
-                err->code = rc;
-            czh_free(h);
-            return NULL;
-        }
-    }
-    g->instantiated = 1;
     h->bus = cz_bus_new();
     return h;
 }
