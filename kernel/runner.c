@@ -64,10 +64,15 @@ static void emit(const cz_job_params *p, size_t i, size_t n, const char *stage,
 static json_t *stage_record(const char *stage, const cz_instance *in, int variant,
                             cz_stage_state st, double ms, const char *status)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "stage", stage, "module",
-                          in ? in->mod->desc.name : "", "version", in ? in->mod->desc.version : "",
-                          "state", cz_stage_state_name(st), "elapsed_ms", round(ms * 1000) / 1000,
-                          "status", status ? status : "");
+    /* Built field by field: json_pack parses its format on every call, and
+     * this runs for every stage of every job. */
+    json_t *o = json_object();
+    json_object_set_new(o, "stage", json_string(stage));
+    json_object_set_new(o, "module", json_string(in ? in->mod->desc.name : ""));
+    json_object_set_new(o, "version", json_string(in ? in->mod->desc.version : ""));
+    json_object_set_new(o, "state", json_string(cz_stage_state_name(st)));
+    json_object_set_new(o, "elapsed_ms", json_real(round(ms * 1000) / 1000));
+    json_object_set_new(o, "status", json_string(status ? status : ""));
     json_object_set_new(o, "variant", variant >= 0 ? json_integer(variant) : json_null());
     return o;
 }
