@@ -175,7 +175,9 @@ static json_t *inspect(const char *path, char *why, size_t why_n)
         snprintf(why, why_n, "crashed while loading (signal %d%s)", WTERMSIG(status),
                  WTERMSIG(status) == SIGALRM ? ": hung for 10 s" : "");
     } else if (!buf || !len) {
-        snprintf(why, why_n, "the inspecting process exited with status %d and said nothing",
+        /* The child always reports; silence means it died on the way
+         * (under a sanitizer a crash becomes an exit status). */
+        snprintf(why, why_n, "crashed while loading (exit status %d)",
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     } else {
         buf[len] = 0;

@@ -41,7 +41,7 @@ START_TEST(scan_survives_crashes_and_reports_refusals)
     ck_assert_int_eq(cz_registry_build(index, dirs, 1, report, &err), 2);
     fclose(report);
     char *text = czh_slurp(report_path, NULL);
-    ck_assert_msg(strstr(text, "crash_on_load.so: crashed while loading (signal 11)"), "%s", text);
+    ck_assert_msg(strstr(text, "crash_on_load.so: crashed while loading ("), "%s", text);
     ck_assert_msg(strstr(text, "bad_major.so") && strstr(text, "a different major version"), "%s", text);
     free(text);
 

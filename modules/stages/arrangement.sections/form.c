@@ -70,6 +70,11 @@ static int chorus_like(sec_type t)
     return t == SEC_CHORUS || t == SEC_DROP;
 }
 
+static int is_tail(sec_type t)
+{
+    return t == SEC_INTRO || t == SEC_OUTRO;
+}
+
 /* Where a section missing from the material takes its material from. */
 static const sec_type derive_from[SEC_COUNT][5] = {
     [SEC_INTRO] = {SEC_INTRO, SEC_CHORUS, SEC_DROP, SEC_VERSE, SEC_COUNT},
@@ -281,7 +286,7 @@ static void grow(arr_ctx *c, uint32_t target)
     }
     /* 2. another cycle (verse-chorus, breakdown-build-drop) */
     uint32_t cs = 0, cn = find_cycle(c, &cs);
-    for (int guard = 0; cn && guard < 6 && t < target; guard++) {
+    for (int guard = 0; cn && guard < 4 && t < target; guard++) {
         uint32_t len = 0;
         for (uint32_t k = 0; k < cn; k++)
             len += c->items[cs + k].bars;
@@ -307,14 +312,19 @@ static void grow(arr_ctx *c, uint32_t target)
     }
 }
 
-/* Lower = dropped first when the song must be shorter; -1 never. */
+/* Lower = dropped first when the song must be shorter; -1: never dropped
+ * whole (the intro, the outro, the first verse and the first chorus are
+ * the song's core; they shrink instead). */
 static int removal_priority(const arr_ctx *c, uint32_t i)
 {
     const arr_item *it = &c->items[i];
-    int before = 0, after = 0;
-    for (uint32_t k = 0; k < c->n_items; k++)
+    int before = 0, after = 0, chorus_before = 0;
+    for (uint32_t k = 0; k < c->n_items; k++) {
         if (k != i && c->items[k].type == it->type)
             *(k < i ? &before : &after) += 1;
+        if (k < i && chorus_like(c->items[k].type))
+            chorus_before = 1;
+    }
     switch (it->type) {
     case SEC_PRECHORUS:
         return 1;
@@ -326,17 +336,14 @@ static int removal_priority(const arr_ctx *c, uint32_t i)
     case SEC_OTHER:
         return 4;
     case SEC_VERSE:
-        return before ? 4 : 7;
+        return before ? 4 : -1;
     case SEC_CHORUS:
     case SEC_DROP:
-        if (!after)
-            return 9;
-        return before ? 4 : 8;
-    case SEC_INTRO:
-    case SEC_OUTRO:
-        return 6;
+        if (!chorus_before)
+            return -1;
+        return after ? 4 : 5; /* middle repeats before the last one */
     default:
-        return 5;
+        return -1;
     }
 }
 
@@ -349,7 +356,7 @@ static void shrink(arr_ctx *c, uint32_t target)
         for (uint32_t i = 0; i < c->n_items; i++) {
             int p = removal_priority(c, i);
             uint32_t b = c->items[i].bars;
-            if ((uint64_t)(t - target) * 4 < (uint64_t)b * 3)
+            if (p < 0 || (uint64_t)(t - target) * 4 < (uint64_t)b * 3)
                 continue;
             if (p <= best_p) { /* ties: the later one */
                 best = (int)i;
@@ -361,26 +368,55 @@ static void shrink(arr_ctx *c, uint32_t target)
         t -= c->items[best].bars;
         remove_item(c, (uint32_t)best);
     }
-    /* 2. halve the longest sections, then trim bars */
+    /* 2. a few bars too many: the tails give them up (the outro down to
+     * one bar, the intro to two); more: halve the longest section (a
+     * chorus counts half its length, so it shrinks last), in whole 4-bar
+     * phrases when it can */
     while (t > target) {
-        uint32_t li = 0;
-        for (uint32_t i = 1; i < c->n_items; i++)
-            if (c->items[i].bars >= c->items[li].bars)
+        uint32_t excess = t - target;
+        if (excess < 4) {
+            uint32_t took = 0;
+            for (int k = 0; k < 2 && !took; k++) {
+                arr_item *e = &c->items[k == 0 ? c->n_items - 1 : 0];
+                uint32_t keep = e->type == SEC_OUTRO ? 1 : 2;
+                if (is_tail(e->type) && e->bars > keep) {
+                    took = e->bars - keep < excess ? e->bars - keep : excess;
+                    e->bars -= took;
+                }
+            }
+            t -= took;
+            if (took)
+                continue;
+        }
+        uint32_t li = 0, lw = 0;
+        for (uint32_t i = 0; i < c->n_items; i++) {
+            uint32_t b = c->items[i].bars;
+            uint32_t w = chorus_like(c->items[i].type) ? b / 2 : b;
+            if (w >= lw && b > 1) {
                 li = i;
+                lw = w;
+            }
+        }
         arr_item *it = &c->items[li];
         if (it->bars <= 1)
             break;
-        uint32_t cut = it->bars / 2;
-        if (t - cut < target)
-            cut = t - target;
+        uint32_t cut = it->bars / 2 < excess ? it->bars / 2 : excess;
+        if (!cut)
+            cut = 1;
+        if (cut >= 4 && excess >= 4)
+            cut = cut / 4 * 4;
         it->bars -= cut;
         t -= cut;
     }
-    /* 3. more sections than bars: drop the least needed */
+    /* 3. more sections than bars: drop the least needed, the core last
+     * (tails, then the verse, then the chorus) */
     while (t > target && c->n_items > 1) {
         int best = 0, best_p = 100;
         for (uint32_t i = 0; i < c->n_items; i++) {
             int p = removal_priority(c, i);
+            sec_type ty = c->items[i].type;
+            if (p < 0)
+                p = 10 + (ty == SEC_VERSE) + 2 * chorus_like(ty);
             if (p <= best_p) {
                 best = (int)i;
                 best_p = p;
@@ -391,39 +427,37 @@ static void shrink(arr_ctx *c, uint32_t target)
     }
 }
 
+/* Grow to exactly target bars: intro and outro up to 8 bars, then the body
+ * in whole 4-bar phrases (choruses first, from the end), and the last
+ * 0-3 bars into the outro (or the last section). */
 static void pad_out(arr_ctx *c, uint32_t target)
 {
     uint32_t t = total_bars(c);
     if (t >= target)
         return;
-    /* intro and outro up to 8 bars each */
     for (int pass = 0; pass < 2 && t < target; pass++) {
-        uint32_t i = pass == 0 ? c->n_items - 1 : 0;
-        arr_item *it = &c->items[i];
-        sec_type want = pass == 0 ? SEC_OUTRO : SEC_INTRO;
-        if (it->type != want || it->bars >= 8)
+        arr_item *it = &c->items[pass == 0 ? c->n_items - 1 : 0];
+        if (!is_tail(it->type) || it->bars >= 8 || target - t < 8 - it->bars)
             continue;
-        uint32_t add = 8 - it->bars;
-        if (add > target - t)
-            add = target - t;
-        it->bars += add;
-        t += add;
+        t += 8 - it->bars;
+        it->bars = 8;
     }
-    /* then the body, 4 bars at a time, from the end */
-    uint32_t body = 0;
+    int body = 0;
     for (uint32_t i = 0; i < c->n_items; i++)
-        if (c->items[i].type != SEC_INTRO && c->items[i].type != SEC_OUTRO)
-            body++;
-    while (t < target) {
-        for (int i = (int)c->n_items - 1; i >= 0 && t < target; i--) {
+        body |= !is_tail(c->items[i].type);
+    for (int round = 0; target - t >= 4; round++) {
+        for (int i = (int)c->n_items - 1; i >= 0 && target - t >= 4; i--) {
             arr_item *it = &c->items[i];
-            if (body && (it->type == SEC_INTRO || it->type == SEC_OUTRO))
+            if (body && is_tail(it->type))
                 continue;
-            uint32_t add = target - t < 4 ? target - t : 4;
-            it->bars += add;
-            t += add;
+            if (round == 0 && !chorus_like(it->type) && body)
+                continue; /* the first round goes to the choruses */
+            it->bars += 4;
+            t += 4;
         }
     }
+    arr_item *last = &c->items[c->n_items - 1];
+    last->bars += target - t;
 }
 
 static void finish_items(arr_ctx *c)

@@ -126,7 +126,9 @@ int arr_arp(arr_ctx *c, arr_part *p)
             }
             j++;
             int vel = (t - s0) % c->beat == 0 ? 84 : 68;
-            int rc = arr_part_add(p, arr_swing(c, t), len, pitches[k], vel, 0);
+            uint32_t st = arr_swing(c, t), en = arr_swing(c, t + len);
+            int rc = arr_part_add(p, st, en > st ? en - st : len, pitches[k],
+                                  vel, 0);
             if (rc)
                 return rc;
         }

@@ -349,8 +349,11 @@ static int copy_section(arr_ctx *c, arr_part *p, const cz_track *t,
                 len = mend - nt->tick;
             if (len > dend - (dbar + off))
                 len = dend - (dbar + off);
-            int rc = arr_part_add(p, dbar + off, len, nt->pitch, nt->velocity,
-                                  nt->flags);
+            /* composition writes straight time: swing start and end */
+            uint32_t st = arr_swing(c, dbar + off);
+            uint32_t en = arr_swing(c, dbar + off + len);
+            int rc = arr_part_add(p, st, en > st ? en - st : len, nt->pitch,
+                                  nt->velocity, nt->flags);
             if (rc)
                 return rc;
         }

@@ -197,8 +197,12 @@ static void load_spec(arr_ctx *c)
         cz_job_log(c->job, CZ_LOG_WARN, "ideation.spec has no duration_s; "
                    "the form keeps the material's lengths");
     }
+    /* the material's swing is the one composition settled on (the spec's,
+     * or its genre's when the spec had none) */
     const json_t *sw = json_object_get(s, "swing");
-    double swing = json_is_number(sw) ? json_number_value(sw) : c->mat->swing;
+    double swing = c->mat->swing;
+    if (!(swing > 0) && json_is_number(sw))
+        swing = json_number_value(sw);
     c->swing = (float)(swing > 0 && swing <= 1 ? swing : swing > 1 ? 1 : 0);
 
     const json_t *inst = json_object_get(s, "instruments");
