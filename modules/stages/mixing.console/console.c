@@ -22,17 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "console.h"
 
 #define MOD "mixing.console"
-#include <time.h>
-static double T[16];
-static double tnow(void){struct timespec t; clock_gettime(CLOCK_MONOTONIC,&t); return t.tv_sec+t.tv_nsec*1e-9;}
-#define TIC(i) double _t##i = tnow()
-#define TOC(i) T[i] += tnow() - _t##i
-
 
 typedef struct console {
     cz_env *env;
@@ -185,22 +178,6 @@ static double pick_bpm(const cz_score *s, const json_t *spec)
     return 120.0;
 }
 
-/* Ask for transparent huge pages on a fresh output buffer before its first
- * touch: 2 MB pages turn ~17k page faults per 3-minute stereo stem into
- * ~35 (where THP is in "madvise" mode; elsewhere a no-op). */
-static cz_audio *new_out(uint32_t rate, uint64_t frames)
-{
-    cz_audio *a = cz_audio_new(rate, 2, frames);
-    size_t bytes = (size_t)frames * 2 * sizeof(float), huge = (size_t)2 << 20;
-    if (a && bytes >= 2 * huge) {
-        uintptr_t p = ((uintptr_t)a->samples + huge - 1) & ~(uintptr_t)(huge - 1);
-        uintptr_t e = ((uintptr_t)a->samples + bytes) & ~(uintptr_t)(huge - 1);
-        if (e > p)
-            madvise((void *)p, e - p, MADV_HUGEPAGE);
-    }
-    return a;
-}
-
 /* ---- setup of one strip ------------------------------------------------- */
 
 static json_t *eq_options(const role_preset *rp, const genre_preset *gp,
@@ -259,7 +236,7 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
     if (rc)
         return cz_err(err, rc, MOD ": option eq: dsp module '%s' refused the "
                       "bands for stem '%s': %s", c->eq, name, e2.msg);
-    s->out = new_out(in->rate, in->frames);
+    s->out = cz_audio_new(in->rate, 2, in->frames);
     if (!s->out)
         return cz_err(err, CZ_ENOMEM, MOD ": out of memory for stem '%s'", name);
     return 0;
@@ -424,14 +401,12 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     j.strips = calloc(j.n, sizeof *j.strips);
     if (!j.strips)
         return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
-    TIC(0);
     for (uint32_t i = 0; i < j.n; i++) {
         const cz_audio *a = in->n_stems ? in->stems[i].audio : in;
         const char *name = in->n_stems ? in->stems[i].name : "main";
         if ((rc = strip_setup(c, &j.strips[i], a, name, score, gp, sidechain, err)))
             goto fail;
     }
-    TOC(0);
     size_t n_kicks = 0;
     if ((rc = sidechain_setup(&j, score, bpm, gp, frames, rate, &n_kicks))) {
         cz_err(err, rc, MOD ": out of memory for the sidechain");
@@ -442,14 +417,14 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         want_rv |= j.strips[i].send_rv > 0;
         want_dl |= j.strips[i].send_dl > 0;
     }
-    j.mix = new_out(rate, frames);
+    j.mix = cz_audio_new(rate, 2, frames);
     if (want_rv) {
-        j.rv_out = new_out(rate, frames);
+        j.rv_out = cz_audio_new(rate, 2, frames);
         j.rv = reverb_new(rate, gp->reverb_t60, gp->reverb_hf,
                           gp->reverb_predelay_ms, gp->reverb_size);
     }
     if (want_dl) {
-        j.dl_out = new_out(rate, frames);
+        j.dl_out = cz_audio_new(rate, 2, frames);
         j.dl = delay_new(rate, gp->delay_beats * 60.0 / bpm, gp->delay_feedback);
     }
     if (!j.mix || (want_rv && (!j.rv_out || !j.rv)) ||
@@ -468,23 +443,15 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         for (uint32_t i = 0; i < j.n; i++) {
             strip *s = &j.strips[i];
             float *y = s->out->samples + 2 * pos;
-            TIC(1);
             strip_load(s, y, pos, n);
-            TOC(1);
             cz_error e2 = {0};
-            TIC(2);
-            rc = s->eq ? cz_dsp_process(s->eq, y, n, 2, rate, &e2) : 0;
-            TOC(2);
-            if (rc) {
+            if (s->eq && (rc = cz_dsp_process(s->eq, y, n, 2, rate, &e2))) {
                 cz_err(err, rc, MOD ": eq '%s' failed on stem '%s': %s",
                        c->eq, s->name, e2.msg);
                 goto fail;
             }
-            TIC(3);
             strip_dynamics(s, y, n, duck, mix, rv, dl);
-            TOC(3);
         }
-        TIC(4);
         if (rv) {
             reverb_process(j.rv, rv, n);
             add_into(mix, rv, 2 * (size_t)n);
@@ -493,7 +460,6 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
             delay_process(j.dl, dl, n);
             add_into(mix, dl, 2 * (size_t)n);
         }
-        TOC(4);
         float p = block_peak(mix, 2 * (size_t)n);
         if (isnan(p)) {
             rc = cz_err(err, CZ_EINVAL, MOD ": the mix has NaN/Inf samples near "
@@ -508,7 +474,6 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         }
     }
 
-    TIC(5);
     float trim = 1;
     if (peak > c->ceiling) {
         trim = c->ceiling / peak;
@@ -521,8 +486,6 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         scale(j.mix, trim);
     }
 
-    TOC(5);
-    cz_log(CZ_LOG_ERROR, "T", "setup %.3f load %.3f eq %.3f dyn %.3f fx %.3f trim %.3f", T[0],T[1],T[2],T[3],T[4],T[5]);
     for (uint32_t i = 0; i < j.n; i++) {
         strip *s = &j.strips[i];
         cz_dsp_close(s->eq);
