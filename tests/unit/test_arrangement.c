@@ -791,6 +791,15 @@ START_TEST(test_groove_jazz_ride_swings)
     }
     ck_assert_int_gt(on, 0);
     ck_assert_int_gt(skip, 0);
+    /* the band swings with the drums: composition's straight off-beat
+     * eighths are played late too */
+    const cz_track *lead = track_of(s, CZ_ROLE_LEAD);
+    int swung = 0;
+    for (uint32_t i = 0; i < lead->n_notes; i++) {
+        ck_assert_uint_ne(lead->notes[i].tick % PPQ, PPQ / 2);
+        swung += lead->notes[i].tick % PPQ == late;
+    }
+    ck_assert_int_gt(swung, 10);
     /* feathered kick, not four-on-the-floor accents */
     for (uint32_t i = 0; i < dr->n_notes; i++)
         if (dr->notes[i].pitch == KICK && dr->notes[i].tick % (4 * PPQ))

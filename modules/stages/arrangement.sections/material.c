@@ -223,6 +223,17 @@ static int may_start(const arr_ctx *c, uint32_t tick, int pitch)
     return ch && (ch->tones & (1u << (pitch % 12)));
 }
 
+/* Where to split a note in two: half way, on the 16th grid, swung like
+ * everything else; 0 when it is too short. */
+static uint32_t split_point(const arr_ctx *c, const cz_note *n)
+{
+    uint32_t half = n->len / 2 / c->step * c->step;
+    if (!half)
+        return 0;
+    uint32_t at = arr_swing(c, n->tick + half);
+    return at < n->tick + n->len ? at - n->tick : 0;
+}
+
 /* Rhythm and ornament variation of a repeated melody (notes [first, n)). */
 static int vary_lead(arr_ctx *c, arr_part *p, uint32_t first, uint32_t idx)
 {
@@ -239,7 +250,7 @@ static int vary_lead(arr_ctx *c, arr_part *p, uint32_t first, uint32_t idx)
         cz_note nt = p->notes[i];
         if (cz_rng_below(&r, 2) == 0) {
             /* split a long note into a repeated pair */
-            uint32_t half = nt.len / 2 / c->step * c->step;
+            uint32_t half = split_point(c, &nt);
             if (nt.len < c->ppq || !half ||
                 !may_start(c, nt.tick + half, nt.pitch))
                 continue;
@@ -255,7 +266,7 @@ static int vary_lead(arr_ctx *c, arr_part *p, uint32_t first, uint32_t idx)
                 !arr_strong(c, nt.tick % c->tpb) || nt.tick < c->step)
                 continue;
             cz_note *prev = &p->notes[i - 1];
-            uint32_t gs = nt.tick - c->step;
+            uint32_t gs = arr_swing(c, nt.tick - c->step);
             if (prev->tick >= gs || prev->tick + prev->len > nt.tick)
                 continue; /* chord or overlap: leave it */
             int q = scale_above(c, nt.pitch);
@@ -264,7 +275,7 @@ static int vary_lead(arr_ctx *c, arr_part *p, uint32_t first, uint32_t idx)
             if (prev->tick + prev->len > gs)
                 prev->len = gs - prev->tick;
             int v = nt.velocity > 20 ? nt.velocity - 14 : nt.velocity;
-            int rc = arr_part_add(p, gs, c->step, q, v, CZ_NOTE_PASSING);
+            int rc = arr_part_add(p, gs, nt.tick - gs, q, v, CZ_NOTE_PASSING);
             if (rc)
                 return rc;
         }
@@ -286,7 +297,7 @@ static int vary_bass(arr_ctx *c, arr_part *p, uint32_t first, uint32_t idx)
         if (nt.len < c->ppq || (nt.tick % c->tpb) % c->beat ||
             !cz_rng_chance(&r, prob))
             continue;
-        uint32_t half = nt.len / 2 / c->step * c->step;
+        uint32_t half = split_point(c, &nt);
         if (!half || !may_start(c, nt.tick + half, nt.pitch))
             continue;
         int q = nt.pitch + 12 <= 64 ? nt.pitch + 12 : nt.pitch - 12;
