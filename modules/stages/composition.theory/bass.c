@@ -237,9 +237,55 @@ static int tone_above(const cmp_chord *c, int bass_p, int interval_idx, int fall
     return p;
 }
 
+/* A walking line over one chord: the root, then chord and scale tones
+ * heading for the note before the next change (a semitone or a scale step
+ * from its bass note), never repeating a pitch; when the next bass note is
+ * close, the line first swings out to the fifth (or down to the fourth). */
+static void plan_walk(const cmp_chord *c, const cmp_key *k, bev *e, int n, int bp, int np,
+                      int approach, cz_rng *r, int *out)
+{
+    int dir = np >= bp ? -1 : 1; /* approach from the side the line comes from */
+    int ap = approach ? (cz_rng_chance(r, 0.6) ? np + dir : np + 2 * dir) : bp + 7;
+    if (approach && !cmp_in(k->scale, ap) && ap == np + 2 * dir)
+        ap = np + dir;
+    if (ap > BHI)
+        ap -= 12;
+    int last_i = n - 1;
+    int ex = bp + 7 <= BHI - 2 ? bp + 7 : bp - 5;
+    int swing_out = abs(ap - bp) < 2 * last_i;
+    int mid = last_i / 2 > 0 ? last_i / 2 : 1;
+    out[0] = bp;
+    for (int i = 1; i < n; i++) {
+        if (i == last_i && e[i].kind == B_APPROACH) {
+            out[i] = ap;
+            break;
+        }
+        int target;
+        if (swing_out)
+            target = i <= mid ? bp + (ex - bp) * i / mid
+                              : ex + (ap - ex) * (i - mid) / (last_i - mid + 1);
+        else
+            target = bp + (ap - bp) * i / (last_i + 1);
+        uint16_t mask = i % 2 ? (uint16_t)(c->tones | k->scale) : c->tones;
+        int up = target >= out[i - 1] ? 1 : -1;
+        int p = -1;
+        for (int off = 0; off <= 6; off++) { /* no repeated pitch, none = the approach */
+            int cand = cmp_nearest(target + (off % 2 ? -1 : 1) * up * ((off + 1) / 2) * 2,
+                                   mask, BLO, BHI, up);
+            if (cand >= 0 && cand != out[i - 1] &&
+                !(i == last_i - 1 && e[last_i].kind == B_APPROACH && cand == ap)) {
+                p = cand;
+                break;
+            }
+        }
+        out[i] = p < 0 ? bp : p;
+    }
+}
+
 int cmp_bass_track(const cmp_song *s, cz_track *t, cz_error *err)
 {
     bev e[160];
+    int walk[160];
     const cmp_key *k = &s->key;
     int four4 = s->m.steps_per_bar == 16 && s->m.n_groups == 4;
     for (int si = 0; si < s->n_sec; si++) {
@@ -262,6 +308,8 @@ int cmp_bass_track(const cmp_song *s, cz_track *t, cz_error *err)
             int bp = place(c->bass, prev_root, BLO, ROOT_HI);
             int np = place(next->bass, bp, BLO, ROOT_HI);
             prev_root = bp;
+            if (style == BASS_WALKING)
+                plan_walk(c, k, e, n, bp, np, x.approach_ok, &r, walk);
             for (int i = 0; i < n; i++) {
                 int p = bp;
                 uint8_t flags = 0;
@@ -277,19 +325,15 @@ int cmp_bass_track(const cmp_song *s, cz_track *t, cz_error *err)
                 case B_REL:
                     if (e[i].rel >= 0) {
                         p = bp + e[i].rel;
-                    } else { /* walking: head for the next change */
-                        int remain = 0;
-                        for (int j = i; j < n; j++)
-                            remain++;
-                        int target = last + (np - last) / (remain + 1);
-                        uint16_t mask = (i % 2) ? (uint16_t)(c->tones | k->scale) : c->tones;
-                        p = cmp_nearest(target, mask, BLO, BHI, np >= last ? 1 : -1);
-                        if (p == last)
-                            p = cmp_nearest(target + (np >= last ? 2 : -2), mask, BLO, BHI,
-                                            np >= last ? 1 : -1);
+                    } else {
+                        p = walk[i];
                     }
                     break;
                 case B_APPROACH: {
+                    if (style == BASS_WALKING) {
+                        p = walk[i];
+                        break;
+                    }
                     int dir = np >= last ? -1 : 1; /* come from the side we are on */
                     if (s->spec->style->chromatic_approach && cz_rng_chance(&r, 0.6))
                         p = np + dir;

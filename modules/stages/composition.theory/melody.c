@@ -144,7 +144,7 @@ static void gen_motif(const cmp_song *s, double density, cz_rng *r, motif *mo)
         mo->e[0].len = m->g[0].len;
         mo->n = 1;
     }
-    static const double W[9] = {0.03, 0.05, 0.12, 0.22, 0.12, 0.22, 0.12, 0.07, 0.05};
+    static const double W[9] = {0.03, 0.05, 0.13, 0.24, 0.07, 0.24, 0.13, 0.07, 0.04};
     for (int i = 0; i < mo->n; i++) {
         mo->e[i].delta = i == 0 ? 0 : (int)cz_rng_pick(r, W, 9) - 4;
         if (i > 0 && abs(mo->e[i - 1].delta) >= 3) /* recover a leap by step */
@@ -341,6 +341,18 @@ static void cadence_bar(mctx *x, uint32_t bar_tick, int prev_anchor)
 static void motif_bar(mctx *x, uint32_t bar_tick, const motif *mo, int anchor_p, int invert)
 {
     uint32_t st = x->s->m.step_ticks;
+    /* place the motif so that its contour fits the register */
+    int cum = 0, lo = 0, hi = 0;
+    for (int i = 1; i < mo->n; i++) {
+        cum += invert ? -mo->e[i].delta : mo->e[i].delta;
+        lo = cum < lo ? cum : lo;
+        hi = cum > hi ? cum : hi;
+    }
+    int floor_p = x->lo - lo * 2, ceil_p = x->hi - hi * 2;
+    if (floor_p <= ceil_p)
+        anchor_p = cmp_clampi(anchor_p, floor_p, ceil_p);
+    else
+        anchor_p = (x->lo + x->hi) / 2 - (lo + hi);
     for (int i = 0; i < mo->n; i++)
         push(x, bar_tick + (uint32_t)mo->e[i].step * st, (uint32_t)mo->e[i].len * st,
              invert ? -mo->e[i].delta : mo->e[i].delta, mo->e[i].orn, i == 0, anchor_p, 0);
@@ -444,7 +456,21 @@ static void skeleton(mctx *x)
             }
         }
         int dir = n->delta > 0 ? 1 : n->delta < 0 ? -1 : 1;
-        int p = cmp_nearest(target, mask, x->lo, x->hi, dir);
+        int p = -1;
+        if (!n->anchor && !n->final && prev >= 0 && n->delta != 0) {
+            /* keep the contour's direction: a step up must go up */
+            p = n->delta > 0 ? cmp_nearest(target, mask, prev + 1, x->hi, dir)
+                             : cmp_nearest(target, mask, x->lo, prev - 1, dir);
+            if (p >= 0 && abs(p - prev) > 9)
+                p = -1;
+            if (p < 0) /* at the edge of the register: turn around */
+                p = n->delta > 0 ? cmp_nearest(prev - 2, mask, x->lo, prev - 1, -1)
+                                 : cmp_nearest(prev + 2, mask, prev + 1, x->hi, 1);
+            if (p >= 0 && abs(p - prev) > 9)
+                p = -1;
+        }
+        if (p < 0)
+            p = cmp_nearest(target, mask, x->lo, x->hi, dir);
         if (p < 0)
             p = cmp_nearest(target, c->tones, x->lo, x->hi, dir);
         n->pitch = p < 0 ? (prev >= 0 ? prev : x->lo) : p;
@@ -479,7 +505,12 @@ static void ornaments(mctx *x)
         int pb = b < x->n ? x->nt[b].pitch : pa;
         const cmp_chord *c = cmp_chord_at(x->s, x->nt[i].tick);
         int ci = c ? chord_idx(x, c) : 0;
-        uint16_t pm = c ? pass_mask(k, c, x->chrom_used[ci] == 1) : k->scale;
+        uint16_t pm = c ? pass_mask(k, c, 0) : k->scale;
+        (void)ci;
+        if (!cmp_in(k->scale, pa)) { /* never repeat a chromatic tone */
+            int q = cmp_nearest(pa + 1, pm, pa - 2, pa + 2, 1);
+            pa = q >= 0 ? q : pa;
+        }
         int orn = x->nt[i].orn;
         int path[32], m = 0;
         int dir = pb > pa ? 1 : -1;

@@ -179,7 +179,7 @@ static int comp_hits(const cmp_song *s, const cmp_chord *c, cmp_comp_style style
                 uint32_t t = bar_start + (uint32_t)STEPS[k] * st;
                 if (t < c->tick || t >= end || (have && t <= last))
                     continue;
-                n = add_hit(h, n, max, t, 0, -1, k == 0);
+                n = add_hit(h, n, max, t, 1, -1, k == 0); /* length set below */
                 last = t;
                 have = 1;
             }
