@@ -1006,6 +1006,16 @@ START_TEST(test_odd_material)
     s = arrange(h, m2, spec, 1);
     check_timeline(s, &d);
     ck_assert(s->swing <= 1.0f);
+
+    /* an absurd length is refused, not attempted */
+    d = mat_default();
+    ck_assert_int_eq(cz_bus_put_score(czh_bus(h), "composition.score",
+                                      make_material(&d)), 0);
+    ck_assert_int_eq(cz_bus_put_json(czh_bus(h), "ideation.spec",
+                                     make_spec("pop", &d, 1e9, ALL_ROLES, NULL)),
+                     0);
+    ck_assert_int_eq(czh_run(h, 1, &err), CZ_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "bars"));
     czh_free(h);
 }
 END_TEST

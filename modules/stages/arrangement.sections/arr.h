@@ -24,6 +24,7 @@
 
 #define ARR_MAX_ITEMS 96   /* sections on the timeline, at most */
 #define ARR_MAX_PARTS 16   /* MIDI channels: one track each at most */
+#define ARR_MAX_BARS 8192u /* longest song (over an hour at 120 bpm 4/4) */
 
 typedef enum sec_type {
     SEC_INTRO = 0,

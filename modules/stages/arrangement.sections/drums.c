@@ -267,7 +267,8 @@ static int rt_generic(const arr_ctx *c, rt_groove *g, uint32_t bar_steps)
     rt_line *kick2 = rt_line_add(g, KICK, 2, 3);
     rt_line *snare = rt_line_add(g, back, 2, 3);
     rt_line *rim = rt_line_add(g, RIM, 1, 1);
-    rt_line *hat = rt_line_add(g, jazz ? RIDE : HAT, 1, 3);
+    rt_line *hat1 = rt_line_add(g, jazz ? RIDE : HAT, 1, 1);
+    rt_line *hat = rt_line_add(g, jazz ? RIDE : HAT, 2, 3);
     rt_line *ohat = rt_line_add(g, jazz ? PEDAL : OHAT, jazz ? 1 : 3, 3);
 
     for (uint32_t b = 0; b < nb; b++) {
@@ -304,6 +305,8 @@ static int rt_generic(const arr_ctx *c, rt_groove *g, uint32_t bar_steps)
         if (jazz && !on && !(c->compound))
             continue;
         hat->pat[s] = on ? 'x' : 'o';
+        if (on)
+            hat1->pat[s] = 'x'; /* light: the beats only */
     }
     if (!jazz && bar_steps >= 4)
         ohat->pat[bar_steps - 2] = 'x';

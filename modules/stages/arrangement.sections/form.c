@@ -535,7 +535,11 @@ int arr_plan_form(arr_ctx *c, cz_error *err)
         double quarters = (double)c->tpb / c->ppq;
         double bpm = c->mat->bpm;
         double b = floor(c->duration_s * bpm / 60.0 / quarters + 0.5);
-        target = b < 1 ? 1 : b > 100000 ? 100000 : (uint32_t)b;
+        if (b > ARR_MAX_BARS)
+            return cz_err(err, CZ_EINVAL, "arrangement.sections: %g s at %g "
+                          "bpm is %.0f bars; at most %u are arranged",
+                          c->duration_s, bpm, b, ARR_MAX_BARS);
+        target = b < 1 ? 1 : (uint32_t)b;
     }
     if (t < target)
         grow(c, target); /* may overshoot by up to a quarter of a cycle */

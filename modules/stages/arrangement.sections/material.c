@@ -330,6 +330,30 @@ static int double_octave(arr_part *p, uint32_t first)
     return 0;
 }
 
+#define SPARSE_SPANS 32
+
+static uint32_t sparse_span(uint32_t off, uint32_t span)
+{
+    uint32_t k = off / span;
+    return k < SPARSE_SPANS ? k : SPARSE_SPANS - 1;
+}
+
+/* The first note onset in each span of the bar [ws, we). */
+static void first_onsets(const cz_track *t, uint32_t ws, uint32_t we,
+                         uint32_t span, uint32_t *out)
+{
+    for (int k = 0; k < SPARSE_SPANS; k++)
+        out[k] = UINT32_MAX;
+    for (uint32_t k = 0; k < t->n_notes; k++) {
+        uint32_t tick = t->notes[k].tick;
+        if (tick < ws || tick >= we)
+            continue;
+        uint32_t i = sparse_span(tick - ws, span);
+        if (tick < out[i])
+            out[i] = tick;
+    }
+}
+
 static int copy_section(arr_ctx *c, arr_part *p, const cz_track *t,
                         uint32_t idx)
 {
@@ -341,20 +365,22 @@ static int copy_section(arr_ctx *c, arr_part *p, const cz_track *t,
     uint32_t mstart = ms->start_bar * c->tpb, mend = mstart + ms->bars * c->tpb;
     uint32_t dend = (it->start_bar + it->bars) * c->tpb;
     uint32_t first = p->n;
+    /* sparse: only the first onset of every two beats (half a bar in 4/4),
+     * whatever the material's syncopation */
+    uint32_t span = 2 * c->beat;
     for (uint32_t b = 0; b < it->bars; b++) {
         uint32_t ws = mstart + (b % ms->bars) * c->tpb, we = ws + c->tpb;
         uint32_t dbar = (it->start_bar + b) * c->tpb;
+        uint32_t lead_in[SPARSE_SPANS];
+        if (lvl == 1)
+            first_onsets(t, ws, we, span, lead_in);
         for (uint32_t k = 0; k < t->n_notes; k++) {
             const cz_note *nt = &t->notes[k];
             if (nt->tick < ws || nt->tick >= we)
                 continue;
             uint32_t off = nt->tick - ws;
-            if (lvl == 1) {
-                int keep = p->role == CZ_ROLE_BASS ? arr_strong(c, off)
-                                                   : off % c->beat == 0;
-                if (!keep)
-                    continue;
-            }
+            if (lvl == 1 && nt->tick != lead_in[sparse_span(off, span)])
+                continue;
             uint32_t len = nt->len;
             if (len > mend - nt->tick)
                 len = mend - nt->tick;
