@@ -524,6 +524,18 @@ static void ornaments(mctx *x)
                 if (cmp_in(pm, p))
                     path[m++] = p;
         }
+        if (m > k_orn && pathmask == pm && c) {
+            /* a gap wider than the notes that fill it: arpeggiate if the
+             * chord has enough tones in it, so leaps land on chord tones */
+            int arp[32], na = 0;
+            for (int p = pa + dir; p != pb && na < 32; p += dir)
+                if (cmp_in((uint16_t)(c->tones & pm), p))
+                    arp[na++] = p;
+            if (na >= k_orn) {
+                memcpy(path, arp, sizeof(int) * (size_t)na);
+                m = na;
+            }
+        }
         int seq[64], ns = 0;
         if (m >= k_orn) {
             for (int j = m - k_orn; j < m; j++)
