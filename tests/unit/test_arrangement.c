@@ -642,6 +642,23 @@ static int scores_equal(const cz_score *a, const cz_score *b)
     return 1;
 }
 
+START_TEST(test_input_untouched)
+{
+    mat_def d = mat_default();
+    cz_score *mat = make_material(&d);
+    cz_score *copy = cz_score_clone(mat);
+    cz_score_ref(mat);
+    czh *h = new_h(NULL);
+    const cz_score *out = arrange(h, mat, make_spec("pop", &d, 200, ALL_ROLES,
+                                                    POP_FORM), 3);
+    ck_assert_ptr_ne(out, mat);
+    ck_assert(scores_equal(mat, copy));
+    czh_free(h);
+    cz_score_unref(mat);
+    cz_score_unref(copy);
+}
+END_TEST
+
 START_TEST(test_deterministic_per_seed)
 {
     mat_def d = mat_default();
@@ -1152,6 +1169,7 @@ static Suite *arrangement_suite(void)
     tcase_add_test(tc, test_intro_sparser_than_chorus);
     tcase_add_test(tc, test_crash_on_chorus_downbeats);
     tcase_add_test(tc, test_deterministic_per_seed);
+    tcase_add_test(tc, test_input_untouched);
     tcase_add_test(tc, test_groove_house_four_on_the_floor);
     tcase_add_test(tc, test_groove_rock_backbeat);
     tcase_add_test(tc, test_groove_trap_half_time_rolls);

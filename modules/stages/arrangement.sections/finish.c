@@ -45,7 +45,12 @@ static int cmp_note(const void *a, const void *b)
         return (x->tick > y->tick) - (x->tick < y->tick);
     if (x->pitch != y->pitch)
         return (int)x->pitch - (int)y->pitch;
-    return (int)y->velocity - (int)x->velocity; /* louder first */
+    if (x->velocity != y->velocity)
+        return (int)y->velocity - (int)x->velocity; /* louder first */
+    if (x->len != y->len)
+        return (x->len < y->len) - (x->len > y->len); /* longer first */
+    return (int)x->flags - (int)y->flags; /* a total order: qsort is not
+                                             stable */
 }
 
 void arr_part_sort(arr_part *p)

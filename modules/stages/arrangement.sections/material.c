@@ -125,13 +125,12 @@ int arr_copy_chords(arr_ctx *c)
             uint32_t dst = (it->start_bar + b) * c->tpb;
             for (uint32_t k = 0; k < m->n_chords; k++) {
                 const cz_chord *ch = &m->chords[k];
-                uint32_t s = ch->tick, e = ch->tick + ch->len;
+                uint64_t end = (uint64_t)ch->tick + ch->len;
+                uint32_t s = ch->tick, e = end > we ? we : (uint32_t)end;
                 if (e <= ws || s >= we)
                     continue;
                 if (s < ws)
                     s = ws;
-                if (e > we)
-                    e = we;
                 int rc = push_chord(&c->chords, ch, dst + (s - ws), e - s);
                 if (rc)
                     return rc;
@@ -332,6 +331,27 @@ static int double_octave(arr_part *p, uint32_t first)
 
 #define SPARSE_SPANS 32
 
+/* A material track's notes sorted by tick, so each bar is a binary search
+ * away rather than a scan of the whole track. */
+typedef struct note_list {
+    cz_note *v;
+    uint32_t n;
+} note_list;
+
+/* Index of the first note at or after tick. */
+static uint32_t first_at(const note_list *l, uint32_t tick)
+{
+    uint32_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (l->v[mid].tick < tick)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static uint32_t sparse_span(uint32_t off, uint32_t span)
 {
     uint32_t k = off / span;
@@ -339,22 +359,20 @@ static uint32_t sparse_span(uint32_t off, uint32_t span)
 }
 
 /* The first note onset in each span of the bar [ws, we). */
-static void first_onsets(const cz_track *t, uint32_t ws, uint32_t we,
+static void first_onsets(const note_list *t, uint32_t ws, uint32_t we,
                          uint32_t span, uint32_t *out)
 {
     for (int k = 0; k < SPARSE_SPANS; k++)
         out[k] = UINT32_MAX;
-    for (uint32_t k = 0; k < t->n_notes; k++) {
-        uint32_t tick = t->notes[k].tick;
-        if (tick < ws || tick >= we)
-            continue;
+    for (uint32_t k = first_at(t, ws); k < t->n && t->v[k].tick < we; k++) {
+        uint32_t tick = t->v[k].tick;
         uint32_t i = sparse_span(tick - ws, span);
         if (tick < out[i])
             out[i] = tick;
     }
 }
 
-static int copy_section(arr_ctx *c, arr_part *p, const cz_track *t,
+static int copy_section(arr_ctx *c, arr_part *p, const note_list *t,
                         uint32_t idx)
 {
     const arr_item *it = &c->items[idx];
@@ -374,10 +392,8 @@ static int copy_section(arr_ctx *c, arr_part *p, const cz_track *t,
         uint32_t lead_in[SPARSE_SPANS];
         if (lvl == 1)
             first_onsets(t, ws, we, span, lead_in);
-        for (uint32_t k = 0; k < t->n_notes; k++) {
-            const cz_note *nt = &t->notes[k];
-            if (nt->tick < ws || nt->tick >= we)
-                continue;
+        for (uint32_t k = first_at(t, ws); k < t->n && t->v[k].tick < we; k++) {
+            const cz_note *nt = &t->v[k];
             uint32_t off = nt->tick - ws;
             if (lvl == 1 && nt->tick != lead_in[sparse_span(off, span)])
                 continue;
@@ -415,11 +431,20 @@ int arr_copy_material(arr_ctx *c)
         if (p->src_track < 0)
             continue;
         const cz_track *t = &c->mat->tracks[p->src_track];
-        for (uint32_t i = 0; i < c->n_items; i++) {
-            int rc = copy_section(c, p, t, i);
-            if (rc)
-                return rc;
+        note_list l = {NULL, t->n_notes};
+        if (l.n) {
+            l.v = malloc(l.n * sizeof *l.v);
+            if (!l.v)
+                return CZ_ENOMEM;
+            memcpy(l.v, t->notes, l.n * sizeof *l.v);
+            qsort(l.v, l.n, sizeof *l.v, cmp_note);
         }
+        int rc = 0;
+        for (uint32_t i = 0; i < c->n_items && !rc; i++)
+            rc = copy_section(c, p, &l, i);
+        free(l.v);
+        if (rc)
+            return rc;
         arr_part_sort(p);
     }
     return 0;

@@ -141,6 +141,12 @@ static int load_material(arr_ctx *c, cz_error *err)
         const cz_section *s = &m->sections[i];
         if (!s->bars)
             continue;
+        if (s->bars > ARR_MAX_BARS ||
+            ((uint64_t)s->start_bar + s->bars) * c->tpb > UINT32_MAX)
+            return cz_err(err, CZ_EINVAL, "arrangement.sections: "
+                          "composition.score section '%s' (bars %u..%u) is "
+                          "too long to arrange", s->name, s->start_bar,
+                          s->start_bar + s->bars);
         arr_msec *d = &c->msec[c->n_msec++];
         arr_norm(s->name, d->name, sizeof d->name);
         if (!d->name[0])
@@ -153,15 +159,15 @@ static int load_material(arr_ctx *c, cz_error *err)
     if (c->n_msec)
         return 0;
     /* no sections: treat whatever the material holds as one verse */
-    uint32_t end = m->bars ? m->bars * c->tpb : m->total_ticks;
+    uint64_t end = m->bars ? (uint64_t)m->bars * c->tpb : m->total_ticks;
     for (uint32_t i = 0; i < m->n_chords; i++)
-        if (m->chords[i].tick + m->chords[i].len > end)
-            end = m->chords[i].tick + m->chords[i].len;
+        if ((uint64_t)m->chords[i].tick + m->chords[i].len > end)
+            end = (uint64_t)m->chords[i].tick + m->chords[i].len;
     for (uint32_t k = 0; k < m->n_tracks; k++)
         for (uint32_t i = 0; i < m->tracks[k].n_notes; i++) {
             const cz_note *n = &m->tracks[k].notes[i];
-            if (n->tick + n->len > end)
-                end = n->tick + n->len;
+            if ((uint64_t)n->tick + n->len > end)
+                end = (uint64_t)n->tick + n->len;
         }
     if (!end)
         return cz_err(err, CZ_EINVAL, "arrangement.sections: composition.score "
@@ -170,7 +176,12 @@ static int load_material(arr_ctx *c, cz_error *err)
     snprintf(d->name, sizeof d->name, "verse");
     d->type = SEC_VERSE;
     d->start_bar = 0;
-    d->bars = (end + c->tpb - 1) / c->tpb;
+    uint64_t bars = (end + c->tpb - 1) / c->tpb;
+    if (bars > ARR_MAX_BARS)
+        return cz_err(err, CZ_EINVAL, "arrangement.sections: composition.score "
+                      "runs %llu bars without sections; too long to arrange",
+                      (unsigned long long)bars);
+    d->bars = (uint32_t)bars;
     d->energy = 0.5f;
     cz_job_log(c->job, CZ_LOG_WARN, "composition.score has no sections; "
                "using its %u bars as one verse", d->bars);
@@ -213,7 +224,8 @@ static void load_spec(arr_ctx *c)
     size_t i;
     const json_t *v;
     json_array_foreach(inst, i, v) {
-        int r = cz_role_parse(json_string_value(json_object_get(v, "role")));
+        const char *role = json_string_value(json_object_get(v, "role"));
+        int r = role ? cz_role_parse(role) : -1;
         if (r < 0 || r >= CZ_ROLE_COUNT || c->has_role[r])
             continue;
         c->has_role[r] = 1;
