@@ -108,7 +108,6 @@ typedef struct arr_item {
     int src;          /* material section index it copies */
     uint8_t derived;  /* 1 when the material had no section of this name */
     uint8_t occurrence; /* 0 first time this name plays, 1 second, ... */
-    uint8_t last_of_name; /* 1 for the last occurrence of its name */
     uint8_t final_peak;   /* the last chorus/drop of a song with repeats */
     float energy;
     sec_plan plan;
@@ -190,7 +189,6 @@ typedef struct arr_ctx {
 
 /* form.c */
 sec_type arr_sec_type(const char *norm_name);
-const char *arr_sec_canon(sec_type t);
 int arr_plan_form(arr_ctx *c, cz_error *err);
 
 /* material.c */
@@ -212,7 +210,6 @@ int arr_part_add(arr_part *p, uint32_t tick, uint32_t len, int pitch,
                  int velocity, uint8_t flags);
 void arr_part_sort(arr_part *p);
 uint32_t arr_swing(const arr_ctx *c, uint32_t tick);
-const arr_item *arr_item_at(const arr_ctx *c, uint32_t tick);
 int arr_strong(const arr_ctx *c, uint32_t tick_in_bar);
 void arr_dynamics(arr_ctx *c);
 void arr_humanize(arr_ctx *c);

@@ -70,7 +70,7 @@ uint32_t arr_swing(const arr_ctx *c, uint32_t tick)
     return tick + (uint32_t)lround(c->swing * unit / 3.0);
 }
 
-const arr_item *arr_item_at(const arr_ctx *c, uint32_t tick)
+static const arr_item *item_at(const arr_ctx *c, uint32_t tick)
 {
     uint32_t bar = tick / c->tpb;
     for (uint32_t i = 0; i < c->n_items; i++)
@@ -99,7 +99,7 @@ void arr_dynamics(arr_ctx *c)
             cz_note *n = &p->notes[i];
             if (!it || n->tick / c->tpb < it->start_bar ||
                 n->tick / c->tpb >= it->start_bar + it->bars)
-                it = arr_item_at(c, n->tick);
+                it = item_at(c, n->tick);
             if (!it)
                 continue;
             double f = 0.72 + 0.34 * it->energy;

@@ -40,10 +40,6 @@ static const struct {
     {"fadeout", SEC_OUTRO},
 };
 
-static const char *const canon[SEC_COUNT] = {
-    "intro", "verse", "prechorus", "chorus", "bridge", "build", "drop",
-    "breakdown", "outro", "section"};
-
 sec_type arr_sec_type(const char *norm)
 {
     char base[24];
@@ -58,11 +54,6 @@ sec_type arr_sec_type(const char *norm)
         if (!strcmp(sec_names[i].name, base))
             return sec_names[i].type;
     return SEC_OTHER;
-}
-
-const char *arr_sec_canon(sec_type t)
-{
-    return (unsigned)t < SEC_COUNT ? canon[t] : "section";
 }
 
 static int chorus_like(sec_type t)
@@ -473,13 +464,9 @@ static void finish_items(arr_ctx *c)
         it->start_bar = bar;
         bar += it->bars;
         it->occurrence = 0;
-        it->last_of_name = 1;
         for (uint32_t k = 0; k < i; k++)
             if (!strcmp(c->items[k].name, it->name))
                 it->occurrence++;
-        for (uint32_t k = i + 1; k < c->n_items; k++)
-            if (!strcmp(c->items[k].name, it->name))
-                it->last_of_name = 0;
         it->final_peak = (int)i == lc && n_chorus >= 2;
 
         const arr_msec *m = &c->msec[it->src];
