@@ -1,6 +1,7 @@
 /*
  * bench_mastering.c - how long mastering.streaming takes on a 3-minute,
- * 48 kHz stereo song, and what libebur128 would cost for the same work.
+ * 48 kHz stereo song, and what libebur128 would cost for the same work;
+ * then finalization.files writing that master (per format, and stems).
  *
  * Figures only, never pass/fail. Uses the test harness to load the real
  * module:
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -84,6 +86,55 @@ static double ebur(const cz_audio *a, int mode, double *lufs)
     return now() - t0;
 }
 
+/* finalization.files on the song: each configuration into a fresh folder
+ * (the host's staging area is the same file system). */
+static void bench_files(cz_audio *song, int runs)
+{
+    const char *configs[] = {"{\"formats\": [\"wav\"]}", "{\"formats\": [\"flac\"]}",
+                             "{}", "{\"formats\": [], \"stems_format\": \"wav\"}",
+                             "{\"formats\": [], \"stems_format\": \"flac\"}"};
+    /* Four stems for the stem figures (divide by four for one). */
+    cz_audio *mix = cz_audio_clone(song);
+    for (int s = 0; s < 4; s++) {
+        char name[16];
+        snprintf(name, sizeof name, "stem%d", s);
+        cz_audio_add_stem(mix, name, cz_audio_clone(song));
+    }
+    printf("finalization.files: the same song, %d runs\n", runs);
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+        cz_error err = {0};
+        czh *h = czh_new(czh_module_path("finalization.files"), configs[c], &err);
+        if (!h) {
+            fprintf(stderr, "load: %s\n", err.msg);
+            return;
+        }
+        double best = 1e9;
+        for (int i = 0; i < runs; i++) {
+            char dir[] = "/tmp/cz-bench-files-XXXXXX";
+            if (!mkdtemp(dir))
+                return;
+            czh_set_out(h, dir);
+            cz_audio_ref(song);
+            cz_bus_put_audio(czh_bus(h), "master.audio", song);
+            cz_audio_ref(mix);
+            cz_bus_put_audio(czh_bus(h), "mix.audio", mix);
+            double t0 = now();
+            int rc = czh_run(h, 1, &err);
+            double dt = now() - t0;
+            char cmd[64];
+            snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+            if (system(cmd) != 0 || rc) {
+                fprintf(stderr, "run: %s\n", err.msg);
+                return;
+            }
+            best = dt < best ? dt : best;
+        }
+        printf("  options %-45s best %.3f s\n", configs[c], best);
+        czh_free(h);
+    }
+    cz_audio_unref(mix);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 180.0;
@@ -128,6 +179,7 @@ int main(int argc, char **argv)
         czh_free(h);
     }
     double l;
+    bench_files(mix, runs);
     printf("libebur128 alone on the mix: MODE_I %.3f s, I|LRA %.3f s, I|LRA|TP|SP %.3f s\n",
            ebur(mix, EBUR128_MODE_I, &l), ebur(mix, EBUR128_MODE_I | EBUR128_MODE_LRA, &l),
            ebur(mix, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK |

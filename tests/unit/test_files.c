@@ -1,0 +1,534 @@
+/*
+ * test_files.c - finalization.files, run as a black box.
+ *
+ * Each test puts a master (and optionally a mix with stems, a spec, a
+ * score, a mastering report, stage records) on the bus, runs the real
+ * module with an output folder through tests/harness.h, and reads back what
+ * a user finds there: WAV and FLAC through libsndfile (format, rate,
+ * length, samples, tags), song.json through jansson.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define RATE 48000u
+
+static char *new_dir(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *p = malloc(256);
+    snprintf(p, 256, "%s/cz-files-XXXXXX", t && *t ? t : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(p));
+    return p;
+}
+
+static void rm_dir(char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(dir);
+}
+
+static const char *in(const char *dir, const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* ---- bus inputs ----------------------------------------------------------- */
+
+static cz_audio *tone(double seconds, double amp, double freq)
+{
+    uint64_t frames = (uint64_t)(seconds * RATE);
+    cz_audio *a = cz_audio_new(RATE, 2, frames);
+    for (uint64_t i = 0; i < frames; i++) {
+        double t = (double)i / RATE;
+        a->samples[2 * i] = (float)(amp * sin(2 * M_PI * freq * t));
+        a->samples[2 * i + 1] = (float)(amp * cos(2 * M_PI * freq * 1.5 * t));
+    }
+    return a;
+}
+
+static json_t *spec(void)
+{
+    return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:f}", "prompt", "night drive",
+                     "title", "Night Drive", "genre", "synthwave", "tempo_bpm", 100, "key", "A",
+                     "tonic_pc", 9, "mode", "minor", "energy", 0.7);
+}
+
+static cz_score *score(void)
+{
+    cz_score *s = cz_score_new(480);
+    s->bpm = 100;
+    s->key_tonic = 9;
+    s->mode = CZ_MODE_MINOR;
+    s->bars = 8;
+    s->total_ticks = 8 * cz_score_ticks_per_bar(s);
+    cz_score_add_section(s, "verse", 0, 4, 0.5f);
+    cz_score_add_section(s, "chorus", 4, 4, 0.9f);
+    cz_track *b = cz_score_add_track(s, "bass", CZ_ROLE_BASS, 38, 1);
+    for (int i = 0; i < 16; i++)
+        cz_track_add_note(b, (uint32_t)i * 960, 480, 45, 100, 0);
+    cz_track *d = cz_score_add_track(s, "drums", CZ_ROLE_DRUMS, 0, CZ_DRUM_CHANNEL);
+    for (int i = 0; i < 32; i++)
+        cz_track_add_note(d, (uint32_t)i * 480, 120, 36, 110, 0);
+    return s;
+}
+
+/* The full set of inputs a pipeline would leave. */
+static void put_song(cz_bus *bus)
+{
+    ck_assert_int_eq(cz_bus_put_audio(bus, "master.audio", tone(3, 0.5, 440)), 0);
+    ck_assert_int_eq(cz_bus_put_json(bus, "ideation.spec", spec()), 0);
+    ck_assert_int_eq(cz_bus_put_json(bus, "ideation.trace",
+                                     json_pack("[{s:i, s:s, s:s, s:i, s:s}]", "step", 1, "field",
+                                               "tempo_bpm", "source", "prompt", "value", 100,
+                                               "why", "the prompt says 100 bpm")), 0);
+    ck_assert_int_eq(cz_bus_put_score(bus, "arrangement.score", score()), 0);
+    ck_assert_int_eq(cz_bus_put_json(bus, "master.report",
+                                     json_pack("{s:f, s:f, s:b}", "target_lufs", -14.0,
+                                               "integrated_lufs", -14.02, "reached", 1)), 0);
+    ck_assert_int_eq(cz_bus_put_json(bus, "job.stages",
+                                     json_pack("[{s:s, s:s, s:s, s:n, s:s, s:i}]", "stage",
+                                               "mastering", "module", "mastering.streaming",
+                                               "version", "1.0.0", "variant", "state", "done",
+                                               "elapsed_ms", 190)), 0);
+}
+
+/* The pipeline's name as the host put it on the bus. */
+static const char *pipeline_name(czh *h)
+{
+    const char *p = NULL;
+    ck_assert_int_eq(cz_bus_get_string(czh_bus(h), "job.pipeline", &p), 0);
+    return p;
+}
+
+static czh *load(const char *opts)
+{
+    cz_error err = {0};
+    czh *h = czh_new(czh_module_path("finalization.files"), opts, &err);
+    ck_assert_msg(h != NULL, "load: %s", err.msg);
+    return h;
+}
+
+/* Run with a full song into a new folder; returns the folder. */
+static char *run_song(const char *opts, uint64_t seed, czh **out_h)
+{
+    czh *h = load(opts);
+    put_song(czh_bus(h));
+    char *dir = new_dir();
+    czh_set_out(h, dir);
+    cz_error err = {0};
+    int rc = czh_run(h, seed, &err);
+    ck_assert_msg(rc == 0, "run: %s", err.msg);
+    if (out_h)
+        *out_h = h;
+    else
+        czh_free(h);
+    return dir;
+}
+
+/* ---- reading back ------------------------------------------------------------ */
+
+static float *read_audio(const char *path, SF_INFO *info, SNDFILE **keep)
+{
+    memset(info, 0, sizeof *info);
+    SNDFILE *sf = sf_open(path, SFM_READ, info);
+    ck_assert_msg(sf != NULL, "cannot read %s: %s", path, sf_strerror(NULL));
+    float *x = malloc((size_t)info->frames * info->channels * sizeof *x);
+    ck_assert_int_eq(sf_readf_float(sf, x, info->frames), info->frames);
+    if (keep)
+        *keep = sf;
+    else
+        sf_close(sf);
+    return x;
+}
+
+static void check_audio_file(const char *path, int major, int bits, const cz_audio *master,
+                             const char *pipeline)
+{
+    char want[64];
+    snprintf(want, sizeof want, "pipeline %s", pipeline);
+    SF_INFO info;
+    SNDFILE *sf;
+    float *x = read_audio(path, &info, &sf);
+    ck_assert_int_eq(info.format & SF_FORMAT_TYPEMASK, major);
+    ck_assert_int_eq(info.format & SF_FORMAT_SUBMASK, bits == 24 ? SF_FORMAT_PCM_24 : SF_FORMAT_PCM_16);
+    ck_assert_int_eq(info.samplerate, (int)master->rate);
+    ck_assert_int_eq(info.channels, (int)master->channels);
+    ck_assert_int_eq(info.frames, (sf_count_t)master->frames);
+    /* Rounding plus TPDF dither: within 1.5 LSB of the master. */
+    double lsb = 1.0 / (1u << (bits - 1)), worst = 0;
+    for (size_t i = 0; i < (size_t)master->frames * master->channels; i++) {
+        double d = fabs((double)x[i] - master->samples[i]);
+        worst = d > worst ? d : worst;
+    }
+    ck_assert_msg(worst <= 1.5 * lsb, "%s differs from the master by %g LSB", path, worst / lsb);
+    const char *title = sf_get_string(sf, SF_STR_TITLE);
+    const char *artist = sf_get_string(sf, SF_STR_ARTIST);
+    const char *comment = sf_get_string(sf, SF_STR_COMMENT);
+    const char *genre = sf_get_string(sf, SF_STR_GENRE);
+    ck_assert_msg(title && !strcmp(title, "Night Drive"), "%s title: %s", path, title ? title : "(none)");
+    ck_assert(artist && !strcmp(artist, "Cadenza"));
+    ck_assert(genre && !strcmp(genre, "synthwave"));
+    ck_assert_msg(comment && strstr(comment, "seed 7") && strstr(comment, want) &&
+                      strstr(comment, "100 bpm") && strstr(comment, "A minor"),
+                  "%s comment: %s", path, comment ? comment : "(none)");
+    sf_close(sf);
+    free(x);
+}
+
+static json_t *load_json(const char *path)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    ck_assert_msg(j != NULL, "%s: %s", path, je.text);
+    return j;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+START_TEST(test_wav_and_flac_read_back)
+{
+    czh *h;
+    char *dir = run_song(NULL, 7, &h);
+    const cz_audio *master = NULL;
+    cz_bus_get_audio(czh_bus(h), "master.audio", &master);
+    check_audio_file(in(dir, "song.wav"), SF_FORMAT_WAV, 24, master, pipeline_name(h));
+    check_audio_file(in(dir, "song.flac"), SF_FORMAT_FLAC, 24, master, pipeline_name(h));
+    const json_t *files = NULL;
+    ck_assert_int_eq(cz_bus_get_json(czh_bus(h), "finalization.files", &files), 0);
+    ck_assert_uint_eq(json_array_size(files), 3);
+    ck_assert_str_eq(json_string_value(json_array_get(files, 0)), "song.wav");
+    ck_assert_str_eq(json_string_value(json_array_get(files, 1)), "song.flac");
+    ck_assert_str_eq(json_string_value(json_array_get(files, 2)), "song.json");
+    ck_assert_int_eq(entries(dir), 3);
+    czh_free(h);
+    rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_16_bit)
+{
+    czh *h;
+    char *dir = run_song("{\"bit_depth\": 16}", 7, &h);
+    const cz_audio *master = NULL;
+    cz_bus_get_audio(czh_bus(h), "master.audio", &master);
+    check_audio_file(in(dir, "song.wav"), SF_FORMAT_WAV, 16, master, pipeline_name(h));
+    check_audio_file(in(dir, "song.flac"), SF_FORMAT_FLAC, 16, master, pipeline_name(h));
+    czh_free(h);
+    rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_song_json)
+{
+    czh *h = load(NULL);
+    put_song(czh_bus(h));
+    json_t *attempts = json_pack("[{s:s, s:s, s:s}]", "provider", "local", "capability", "chat",
+                                 "outcome", "ok");
+    ck_assert_int_eq(cz_bus_put_json(czh_bus(h), "router.attempts", attempts), 0);
+    ck_assert_int_eq(cz_bus_put_string(czh_bus(h), "prompt", "night drive"), 0);
+    char *dir = new_dir();
+    czh_set_out(h, dir);
+    cz_error err = {0};
+    ck_assert_msg(czh_run(h, 42, &err) == 0, "%s", err.msg);
+
+    json_t *j = load_json(in(dir, "song.json"));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Night Drive");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "prompt")), "night drive");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "seed")), 42);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "pipeline")), pipeline_name(h));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "spec"), "genre")), "synthwave");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "trace")), 1);
+    const json_t *sc = json_object_get(j, "score");
+    ck_assert(json_number_value(json_object_get(sc, "tempo_bpm")) == 100);
+    ck_assert_str_eq(json_string_value(json_object_get(sc, "key")), "A");
+    ck_assert_str_eq(json_string_value(json_object_get(sc, "mode")), "minor");
+    ck_assert_str_eq(json_string_value(json_object_get(sc, "meter")), "4/4");
+    ck_assert_int_eq(json_integer_value(json_object_get(sc, "bars")), 8);
+    ck_assert_uint_eq(json_array_size(json_object_get(sc, "sections")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(sc, "sections"), 1), "name")), "chorus");
+    const json_t *tracks = json_object_get(sc, "tracks");
+    ck_assert_uint_eq(json_array_size(tracks), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(tracks, 0), "notes")), 16);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(tracks, 1), "notes")), 32);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(tracks, 1), "role")), "drums");
+    /* job.stages as the host kept it (it refreshes the key before each
+     * stage): this stage's own record, with module, version, variant. */
+    const json_t *st = json_array_get(json_object_get(j, "stages"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(st, "module")), "finalization.files");
+    ck_assert_str_eq(json_string_value(json_object_get(st, "version")), "1.0.0");
+    ck_assert(json_object_get(st, "variant") != NULL);
+    ck_assert(json_is_number(json_object_get(st, "elapsed_ms")));
+    ck_assert(json_is_true(json_object_get(json_object_get(j, "master"), "reached")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "router"), 0), "provider")), "local");
+    const json_t *audio = json_object_get(j, "audio");
+    ck_assert_int_eq(json_integer_value(json_object_get(audio, "rate")), RATE);
+    ck_assert_int_eq(json_integer_value(json_object_get(audio, "bit_depth")), 24);
+    /* The file list: the same as on the bus, every file present. */
+    const json_t *files = json_object_get(j, "files"), *bus_files = NULL;
+    cz_bus_get_json(czh_bus(h), "finalization.files", &bus_files);
+    ck_assert(json_equal(files, bus_files));
+    size_t i;
+    const json_t *f;
+    json_array_foreach(files, i, f) {
+        struct stat sb;
+        ck_assert_msg(stat(in(dir, json_string_value(f)), &sb) == 0, "%s missing", json_string_value(f));
+    }
+    json_decref(j);
+    czh_free(h);
+    rm_dir(dir);
+}
+END_TEST
+
+/* Absent inputs: router is [] and the rest null or empty; still valid. */
+START_TEST(test_song_json_minimal)
+{
+    czh *h = load(NULL);
+    ck_assert_int_eq(cz_bus_put_audio(czh_bus(h), "master.audio", tone(1, 0.3, 220)), 0);
+    char *dir = new_dir();
+    czh_set_out(h, dir);
+    cz_error err = {0};
+    ck_assert_msg(czh_run(h, 1, &err) == 0, "%s", err.msg);
+    json_t *j = load_json(in(dir, "song.json"));
+    ck_assert(json_is_array(json_object_get(j, "router")));
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "router")), 0);
+    ck_assert(json_is_null(json_object_get(j, "spec")));
+    ck_assert(json_is_null(json_object_get(j, "score")));
+    ck_assert(json_is_null(json_object_get(j, "master")));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Untitled");
+    json_decref(j);
+    czh_free(h);
+    rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_stems)
+{
+    const char *fmts[] = {"flac", "wav"};
+    for (int k = 0; k < 2; k++) {
+        czh *h;
+        char opts[64];
+        snprintf(opts, sizeof opts, "{\"stems_format\": \"%s\"}", fmts[k]);
+        h = load(opts);
+        put_song(czh_bus(h));
+        cz_audio *mix = tone(3, 0.4, 330);
+        ck_assert_int_eq(cz_audio_add_stem(mix, "Bass", tone(3, 0.2, 110)), 0);
+        ck_assert_int_eq(cz_audio_add_stem(mix, "drum kit", tone(3, 0.2, 60)), 0);
+        ck_assert_int_eq(cz_bus_put_audio(czh_bus(h), "mix.audio", mix), 0);
+        char *dir = new_dir();
+        czh_set_out(h, dir);
+        cz_error err = {0};
+        ck_assert_msg(czh_run(h, 3, &err) == 0, "%s", err.msg);
+        char rel[64];
+        snprintf(rel, sizeof rel, "stems/bass.%s", fmts[k]);
+        SF_INFO info;
+        float *x = read_audio(in(dir, rel), &info, NULL);
+        ck_assert_int_eq(info.format & SF_FORMAT_TYPEMASK, k == 0 ? SF_FORMAT_FLAC : SF_FORMAT_WAV);
+        ck_assert_int_eq(info.frames, 3 * RATE);
+        ck_assert(fabs(x[2 * 1000] - 0.2 * sin(2 * M_PI * 110 * 1000.0 / RATE)) < 1e-5);
+        free(x);
+        snprintf(rel, sizeof rel, "stems/drum_kit.%s", fmts[k]);
+        free(read_audio(in(dir, rel), &info, NULL));
+        const json_t *files = NULL;
+        cz_bus_get_json(czh_bus(h), "finalization.files", &files);
+        ck_assert_uint_eq(json_array_size(files), 5);
+        ck_assert_int_eq(entries(in(dir, "stems")), 2);
+        czh_free(h);
+        rm_dir(dir);
+    }
+}
+END_TEST
+
+/* A failed run leaves the output folder as it was: empty. */
+START_TEST(test_failure_leaves_nothing)
+{
+    czh *h = load("{\"stems_format\": \"wav\"}");
+    char *dir = new_dir();
+    czh_set_out(h, dir);
+    cz_error err = {0};
+    ck_assert_int_eq(czh_run(h, 1, &err), CZ_ENOTFOUND); /* no master.audio */
+    ck_assert_msg(strstr(err.msg, "master.audio") != NULL, "%s", err.msg);
+    ck_assert_int_eq(entries(dir), 0);
+
+    put_song(czh_bus(h));
+    ck_assert_int_eq(cz_bus_put_string(czh_bus(h), "router.attempts", "oops"), 0);
+    err = (cz_error){0};
+    ck_assert_int_ne(czh_run(h, 1, &err), 0);
+    ck_assert_msg(strstr(err.msg, "router.attempts") != NULL, "%s", err.msg);
+    ck_assert_int_eq(entries(dir), 0);
+
+    ck_assert_int_eq(cz_bus_remove(czh_bus(h), "router.attempts"), 0);
+    ck_assert_int_eq(cz_bus_put_audio(czh_bus(h), "master.audio", cz_audio_new(RATE, 2, 0)), 0);
+    ck_assert_int_ne(czh_run(h, 1, &err), 0);
+    ck_assert_int_eq(entries(dir), 0);
+    czh_free(h);
+    rm_dir(dir);
+}
+END_TEST
+
+static int same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = czh_slurp(a, &la), *y = czh_slurp(b, &lb);
+    ck_assert(x && y);
+    int same = la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+START_TEST(test_deterministic)
+{
+    char *a = run_song(NULL, 7, NULL), *b = run_song(NULL, 7, NULL), *c = run_song(NULL, 8, NULL);
+    const char *names[] = {"song.wav", "song.flac", "song.json"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(same_file(in(a, names[i]), in(b, names[i])), "%s differs", names[i]);
+    /* The dither follows the seed. */
+    ck_assert(!same_file(in(a, "song.wav"), in(c, "song.wav")));
+    rm_dir(a);
+    rm_dir(b);
+    rm_dir(c);
+}
+END_TEST
+
+/* A DC level of 0.3 LSB: plain rounding loses it (all zeros); TPDF
+ * dither keeps it on average, which is what dither is for. */
+START_TEST(test_dither)
+{
+    for (int dither = 0; dither < 2; dither++) {
+        czh *h = load(dither ? "{\"bit_depth\": 16, \"formats\": [\"wav\"]}"
+                             : "{\"bit_depth\": 16, \"formats\": [\"wav\"], \"dither\": false}");
+        cz_audio *m = cz_audio_new(RATE, 2, RATE);
+        for (size_t i = 0; i < 2 * RATE; i++)
+            m->samples[i] = 0.3f / 32768.0f;
+        ck_assert_int_eq(cz_bus_put_audio(czh_bus(h), "master.audio", m), 0);
+        char *dir = new_dir();
+        czh_set_out(h, dir);
+        cz_error err = {0};
+        ck_assert_msg(czh_run(h, 5, &err) == 0, "%s", err.msg);
+        SF_INFO info;
+        float *x = read_audio(in(dir, "song.wav"), &info, NULL);
+        double mean = 0, maxabs = 0;
+        for (size_t i = 0; i < 2 * RATE; i++) {
+            mean += x[i] * 32768.0;
+            maxabs = fmax(maxabs, fabs(x[i] * 32768.0));
+        }
+        mean /= 2 * RATE;
+        if (dither) {
+            ck_assert_msg(fabs(mean - 0.3) < 0.02, "dithered mean %.3f LSB", mean);
+            ck_assert(maxabs <= 2.0);
+        } else {
+            ck_assert(maxabs == 0.0);
+        }
+        free(x);
+        ck_assert_int_eq(entries(dir), 2); /* song.wav, song.json */
+        czh_free(h);
+        rm_dir(dir);
+    }
+}
+END_TEST
+
+START_TEST(test_formats_and_basename)
+{
+    char *dir = run_song("{\"formats\": [\"flac\"], \"basename\": \"take-1\"}", 7, NULL);
+    ck_assert_int_eq(entries(dir), 2);
+    ck_assert_int_eq(access(in(dir, "take-1.flac"), R_OK), 0);
+    ck_assert_int_eq(access(in(dir, "take-1.json"), R_OK), 0);
+    rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_no_output_folder)
+{
+    czh *h = load(NULL);
+    put_song(czh_bus(h));
+    cz_error err = {0};
+    ck_assert_int_eq(czh_run(h, 1, &err), CZ_ENOTFOUND);
+    ck_assert(strstr(err.msg, "output folder") != NULL);
+    czh_free(h);
+
+    h = load("{\"required\": false}");
+    put_song(czh_bus(h));
+    ck_assert_int_eq(czh_run(h, 1, &err), 0);
+    const json_t *files = NULL;
+    ck_assert_int_eq(cz_bus_get_json(czh_bus(h), "finalization.files", &files), 0);
+    ck_assert_uint_eq(json_array_size(files), 0);
+    czh_free(h);
+}
+END_TEST
+
+static void refused(const char *opts, const char *name)
+{
+    cz_error err = {0};
+    czh *h = czh_new(czh_module_path("finalization.files"), opts, &err);
+    ck_assert_msg(h == NULL, "options %s were accepted", opts);
+    ck_assert_msg(strstr(err.msg, name) != NULL, "error does not name %s: %s", name, err.msg);
+}
+
+START_TEST(test_bad_options)
+{
+    refused("{\"formats\": [\"mp3\"]}", "formats");
+    refused("{\"bit_depth\": 20}", "bit_depth");
+    refused("{\"bit_depth\": 32}", "bit_depth");
+    refused("{\"basename\": \"../escape\"}", "basename");
+    refused("{\"basename\": \"a/b\"}", "basename");
+    refused("{\"stems_format\": \"mp3\"}", "stems_format");
+}
+END_TEST
+
+static Suite *files_suite(void)
+{
+    Suite *s = suite_create("finalization.files");
+    TCase *tc = tcase_create("files");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_wav_and_flac_read_back);
+    tcase_add_test(tc, test_16_bit);
+    tcase_add_test(tc, test_song_json);
+    tcase_add_test(tc, test_song_json_minimal);
+    tcase_add_test(tc, test_stems);
+    tcase_add_test(tc, test_failure_leaves_nothing);
+    tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_dither);
+    tcase_add_test(tc, test_formats_and_basename);
+    tcase_add_test(tc, test_no_output_folder);
+    tcase_add_test(tc, test_bad_options);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(files_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
