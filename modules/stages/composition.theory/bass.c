@@ -200,6 +200,15 @@ static int events(const bctx *x, cmp_bass_style style, int var, bev *e, int max)
         return n;
     case BASS_ROOT_FIFTH:
     default:
+        if (x->s->m.n_groups == 3 && x->s->m.steps_per_bar == 12) {
+            /* waltz: the "oom" on each downbeat, root then fifth */
+            int bars = 0;
+            for (int i = 0; i < ng; i++)
+                if (i == 0 || g[i].level == 3)
+                    n = add(e, n, max, g[i].tick, g[i].len, bars++ % 2 ? B_FIFTH : B_ROOT,
+                            0, 1);
+            return n;
+        }
         for (int i = 0; i < ng; i++) {
             int kind = i == 0 ? B_ROOT : (i % 2 ? B_FIFTH : B_ROOT);
             if (i == ng - 1 && i > 0 && x->approach_ok && g[i].steps >= 4 && var % 2 == 0) {

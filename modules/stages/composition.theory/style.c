@@ -186,7 +186,8 @@ static const cmp_style STYLES[] = {
      .sixteenths = 0.8f, .longnotes = 0.4f, .tempo = 140, .minor = 1, .bars = BARS_EDM},
 
     {.id = "synthwave", .aliases = L("retrowave", "outrun", "darksynth", "vaporwave",
-                                     "80s", "chillwave", "synth pop", "synthpop"),
+                                     "80s", "chillwave", "synth pop", "synthpop", "chiptune",
+                                     "8-bit", "8 bit"),
      .prog = {{L("I | V | vi | IV", "IV | V | I | vi", "vi | IV | I | V"), NULL, NULL,
                L("ii | IV | V | V")},
               {L("i | VI | III | VII", "i | VI | VII | i", "VI | VII | i | i",

@@ -283,6 +283,10 @@ int cmp_chords_track(const cmp_song *s, cz_track *t, cz_error *err)
         cz_rng r;
         cmp_rng_for(&r, s, "chords", si);
         cmp_comp_style style = s->spec->style->comp;
+        if (s->m.n_groups == 3 && s->m.steps_per_bar == 12 &&
+            (style == COMP_POPSYNC || style == COMP_BACKBEAT || style == COMP_PULSE8 ||
+             style == COMP_BEATS || style == COMP_SKANK))
+            style = COMP_WALTZ; /* 3/4: "oom" is the bass, "pah-pah" the chords */
         if (sec->energy < 0.36f && style != COMP_ARPEGGIO)
             style = COMP_SUSTAIN;
         int funk = (int)cz_rng_below(&r, 3);
