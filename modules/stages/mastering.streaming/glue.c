@@ -46,14 +46,17 @@ static double knee_gr(double over, double ratio, double knee)
 }
 
 double mst_programme_power(const float *x, uint64_t frames, uint32_t ch,
-                           uint32_t blk)
+                           uint32_t blk, int *finite)
 {
     double sum = 0;
     size_t n = 0;
+    *finite = 1;
     for (uint64_t start = 0; start < frames; start += blk) {
         uint64_t end = start + blk < frames ? start + blk : frames;
         size_t cnt = (size_t)(end - start) * ch;
         double ms = sumsq(x + start * ch, cnt) / (double)cnt;
+        if (!isfinite(ms))
+            *finite = 0;
         if (ms > 1e-7) {
             sum += ms;
             n++;

@@ -209,14 +209,22 @@ static int check_input(const cz_audio *a, cz_error *err)
         return cz_err(err, CZ_EINVAL,
                       "mastering.streaming: mix.audio rate %u Hz is outside 8000..384000",
                       a->rate);
-    size_t n = (size_t)a->frames * a->channels;
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(a->samples[i]))
-            return cz_err(err, CZ_EINVAL,
-                          "mastering.streaming: mix.audio has a non-finite sample "
-                          "(NaN or Inf) at frame %zu, channel %zu",
-                          i / a->channels, i % a->channels);
     return 0;
+}
+
+/* Called when the programme-level pass saw a NaN or an infinity: find it. */
+static int non_finite(const cz_audio *a, cz_error *err)
+{
+    size_t n = (size_t)a->frames * a->channels, i = 0;
+    while (i < n && isfinite(a->samples[i]))
+        i++;
+    if (i == n)
+        return cz_err(err, CZ_EINVAL,
+                      "mastering.streaming: mix.audio has samples too large to process");
+    return cz_err(err, CZ_EINVAL,
+                  "mastering.streaming: mix.audio has a non-finite sample "
+                  "(NaN or Inf) at frame %zu, channel %zu",
+                  i / a->channels, i % a->channels);
 }
 
 static int mst_run(void *instance, cz_job *job, cz_error *err)
@@ -264,7 +272,12 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
         mst_bq_shelf(&j.eq[j.n_eq++], rate, 1000.0, m->tilt_db / 2, 0.5, 1);
     }
     mst_bq_kweight(j.kw, rate);
-    j.programme = mst_programme_power(mix->samples, frames, ch, GLUE_BLOCK);
+    int finite = 1;
+    j.programme = mst_programme_power(mix->samples, frames, ch, GLUE_BLOCK, &finite);
+    if (!finite) {
+        rc = non_finite(mix, err);
+        goto done;
+    }
     render_input(m, &j, mix, out->samples, 1);
     double glue_gr = j.glue_gr;
 

@@ -79,9 +79,10 @@ typedef struct mst_glue {
 } mst_glue;
 
 /* Mean square of the blocks of blk frames above -70 dBFS: the programme
- * level the threshold is relative to. 0 when all is silent. */
+ * level the threshold is relative to. 0 when all is silent. *finite is
+ * cleared when a sample is NaN or infinite. */
 double mst_programme_power(const float *x, uint64_t frames, uint32_t ch,
-                           uint32_t blk);
+                           uint32_t blk, int *finite);
 void mst_glue_init(mst_glue *g, const mst_glue_cfg *cfg, double rate,
                    uint32_t blk, double programme_power);
 /* Compress the next frames of the song in place (frames a multiple of
