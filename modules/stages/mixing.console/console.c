@@ -26,6 +26,7 @@
 #include "console.h"
 
 #define MOD "mixing.console"
+#define QUIET_BLOCKS 4 /* silent input blocks still processed (EQ tails) */
 
 typedef struct console {
     cz_env *env;
@@ -211,15 +212,17 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
         trim_db = target - s->level_db;
         trim_db = trim_db < -40 ? -40 : trim_db > 40 ? 40 : trim_db;
     }
-    s->trim = powf(10.0f, trim_db / 20.0f);
-    comp_init(&s->comp, &rp->comp, target, in->rate);
-
-    s->fader_db = rp->fader_db + gp->role_db[s->role];
+    /* The compressor sees the unstaged signal: its threshold moves with
+     * the staging gain, which is applied with the fader after it. */
+    comp_init(&s->comp, &rp->comp, target - trim_db, in->rate);
+    s->gain_db = trim_db + rp->fader_db + gp->role_db[s->role];
     if (tr && tr->volume > 0) { /* the arranger's relative level */
         float v = 20.0f * log10f(tr->volume / 0.8f);
-        s->fader_db += v < -12 ? -12 : v > 3 ? 3 : v;
+        s->gain_db += v < -12 ? -12 : v > 3 ? 3 : v;
     }
-    float pan = tr && fabsf(tr->pan) > 0.01f ? tr->pan : rp->pan;
+    /* Production renders a track's own pan into its stem (bus contract);
+     * the preset's role pan places only tracks the arranger left centred. */
+    float pan = tr && fabsf(tr->pan) > 0.01f ? 0.0f : rp->pan;
     pan = pan < -1 ? -1 : pan > 1 ? 1 : pan;
     float th = (pan + 1.0f) * (float)M_PI / 4.0f; /* constant power, 0 dB centre */
     s->pan_l = (float)M_SQRT2 * cosf(th);
@@ -442,6 +445,18 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         const float *duck = j.duck ? j.duck + pos / CTL : NULL;
         for (uint32_t i = 0; i < j.n; i++) {
             strip *s = &j.strips[i];
+            /* A stem silent for a while (past its EQ's ring-down) is
+             * skipped: its output stays untouched zero pages, which cost
+             * neither time nor resident memory (production leaves silent
+             * stretches of its stems untouched the same way). */
+            if (strip_input_silent(s, pos, n)) {
+                if (++s->quiet > QUIET_BLOCKS) {
+                    strip_rest(s);
+                    continue;
+                }
+            } else {
+                s->quiet = 0;
+            }
             float *y = s->out->samples + 2 * pos;
             strip_load(s, y, pos, n);
             cz_error e2 = {0};

@@ -19,7 +19,7 @@
 
 #include <cadenza/cadenza.h>
 
-#define CTL 32      /* frames per control period */
+#define CTL 64      /* frames per control period (1.3 ms at 48 kHz) */
 #define BLOCK 4096  /* frames per processing block, a multiple of CTL */
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -147,19 +147,23 @@ typedef struct strip {
     cz_dsp *eq;         /* NULL: flat */
     comp comp;
     float level_db;     /* measured gated RMS before staging */
-    float trim;         /* gain staging, linear */
-    float fader_db;
+    float gain_db;      /* gain staging + fader, applied after the EQ */
     float pan_l, pan_r; /* pan law gains */
     float send_rv, send_dl;
     float duck;         /* share of the sidechain depth */
     float gl, gr;       /* gains reached at the end of the last period */
     int started;
+    uint32_t quiet;     /* consecutive blocks of silent input */
 } strip;
 
 /* Gated RMS of a whole buffer in dBFS (100 ms windows, absolute gate -70,
  * relative gate -20 dB, as BS.1770 gates but unweighted); -200 if silent. */
 float strip_level_db(const cz_audio *a);
-/* Frames [pos, pos+n) of the input, staged, as stereo into y. */
+/* Non-zero when input frames [pos, pos+n) are all zero (or past its end). */
+int strip_input_silent(const strip *s, uint64_t pos, uint32_t n);
+/* The strip was skipped through a silence: its dynamics start afresh. */
+void strip_rest(strip *s);
+/* Frames [pos, pos+n) of the input, as stereo, into y. */
 void strip_load(const strip *s, float *y, uint64_t pos, uint32_t n);
 /* Compressor, sidechain, fader and pan on y in place, then add y to mix
  * and y * sends to the buses (which may be NULL). duck: control-rate dB

@@ -39,7 +39,6 @@
 
 static const uint32_t base_len[LINES] = {1447, 1601, 1789, 1931,
                                          2083, 2251, 2399, 2579};
-static const float in_sign[LINES] = {1, -1, 1, -1, 1, 1, -1, -1};
 
 struct reverb {
     float *line[LINES];
@@ -149,36 +148,54 @@ static void ring_write(float *ring, uint32_t len, uint32_t pos, const float *src
     memcpy(ring, src + first, (n - first) * sizeof(float));
 }
 
+/* In place over a ring, a contiguous segment at a time (no wrap test per
+ * sample): predelay swaps the input with the ring's contents ... */
+static void predelay(reverb *r, float *u, uint32_t n)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t seg = r->pre_len - r->pre_pos < n - done ? r->pre_len - r->pre_pos : n - done;
+        float *b = r->pre + r->pre_pos, *v = u + done;
+        for (uint32_t i = 0; i < seg; i++) {
+            float t = b[i];
+            b[i] = v[i];
+            v[i] = t;
+        }
+        done += seg;
+        r->pre_pos = (r->pre_pos + seg) % r->pre_len;
+    }
+}
+
+/* ... and a Schroeder allpass v = u + g b, y = b - g v (b = v delayed by
+ * the ring length). A segment is at most one ring length, so everything
+ * it reads was written by an earlier segment or call. */
+static void allpass(float *ring, uint32_t len, uint32_t *pos, float g, float *u,
+                    uint32_t n)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t seg = len - *pos < n - done ? len - *pos : n - done;
+        float *b = ring + *pos, *x = u + done;
+        for (uint32_t i = 0; i < seg; i++) {
+            float v = x[i] + g * b[i];
+            x[i] = b[i] - g * v;
+            b[i] = v;
+        }
+        done += seg;
+        *pos = (*pos + seg) % len;
+    }
+}
+
 static void step(reverb *r, float *x, uint32_t n)
 {
     uint32_t n4 = (n + 3) & ~3u, S = r->stride;
     float *u = r->u;
 
-    /* Input: mono sum, predelay, two allpasses (scalar: no short loops). */
+    /* Input: mono sum, predelay, two allpasses. */
     for (uint32_t k = 0; k < n; k++)
         u[k] = 0.5f * (x[2 * k] + x[2 * k + 1]) + 1e-18f;
-    if (r->pre_len) {
-        for (uint32_t k = 0; k < n; k++) {
-            float t = r->pre[r->pre_pos];
-            r->pre[r->pre_pos] = u[k];
-            u[k] = t;
-            if (++r->pre_pos == r->pre_len)
-                r->pre_pos = 0;
-        }
-    }
-    for (int s = 0; s < 2; s++) {
-        float *ap = r->ap[s], g = r->ap_g;
-        uint32_t p = r->ap_pos[s], len = r->ap_len[s];
-        for (uint32_t k = 0; k < n; k++) {
-            float b = ap[p];
-            float v = u[k] + g * b;
-            u[k] = b - g * v;
-            ap[p] = v;
-            if (++p == len)
-                p = 0;
-        }
-        r->ap_pos[s] = p;
-    }
+    if (r->pre_len)
+        predelay(r, u, n);
+    allpass(r->ap[0], r->ap_len[0], &r->ap_pos[0], r->ap_g, u, n);
+    allpass(r->ap[1], r->ap_len[1], &r->ap_pos[1], r->ap_g, u, n);
 
     /* Line outputs through the loss filters. */
     for (int i = 0; i < LINES; i++) {
@@ -190,31 +207,35 @@ static void step(reverb *r, float *x, uint32_t n)
         o[-1] = o[n - 1];
     }
 
-    /* Outputs, then the Hadamard mix and the input, back into the lines. */
-    float *d0 = r->d + 4;
+    /* Outputs, then the Hadamard mix plus the input, back into the rows;
+     * the stereo output is parked in the o rows 0 and 1 (free now). */
+    float *d0 = r->d + 4, *yl = r->o + 4, *yr = r->o + S + 4;
+    v4f og = {r->out_gain, r->out_gain, r->out_gain, r->out_gain};
     for (uint32_t k = 0; k < n4; k += 4) {
-        v4f v[LINES];
-        for (int i = 0; i < LINES; i++)
-            v[i] = v4_load(d0 + (size_t)i * S + k);
-        v4f yl = (v[0] - v[2] + v[4] - v[6]) * r->out_gain;
-        v4f yr = (v[1] - v[3] + v[5] - v[7]) * r->out_gain;
-        for (int h = 1; h < LINES; h <<= 1)
-            for (int i = 0; i < LINES; i++)
-                if (!(i & h)) {
-                    v4f p = v[i], q = v[i + h];
-                    v[i] = p + q;
-                    v[i + h] = p - q;
-                }
+        v4f v0 = v4_load(d0 + k), v1 = v4_load(d0 + S + k);
+        v4f v2 = v4_load(d0 + 2 * S + k), v3 = v4_load(d0 + 3 * S + k);
+        v4f v4 = v4_load(d0 + 4 * S + k), v5 = v4_load(d0 + 5 * S + k);
+        v4f v6 = v4_load(d0 + 6 * S + k), v7 = v4_load(d0 + 7 * S + k);
+        v4_store(yl + k, (v0 - v2 + v4 - v6) * og);
+        v4_store(yr + k, (v1 - v3 + v5 - v7) * og);
+        /* 8-point fast Walsh-Hadamard transform (the 1/sqrt 8 is in a, c). */
+        v4f a0 = v0 + v1, a1 = v0 - v1, a2 = v2 + v3, a3 = v2 - v3;
+        v4f a4 = v4 + v5, a5 = v4 - v5, a6 = v6 + v7, a7 = v6 - v7;
+        v4f b0 = a0 + a2, b2 = a0 - a2, b1 = a1 + a3, b3 = a1 - a3;
+        v4f b4 = a4 + a6, b6 = a4 - a6, b5 = a5 + a7, b7 = a5 - a7;
         v4f in = v4_load(u + k);
-        for (int i = 0; i < LINES; i++)
-            v4_store(d0 + (size_t)i * S + k, v[i] + in * in_sign[i]);
-        float l[4], rr[4];
-        v4_store(l, yl);
-        v4_store(rr, yr);
-        for (uint32_t j = 0; j < 4 && k + j < n; j++) {
-            x[2 * (k + j)] = l[j];
-            x[2 * (k + j) + 1] = rr[j];
-        }
+        v4_store(d0 + k, b0 + b4 + in);
+        v4_store(d0 + S + k, b1 + b5 - in);
+        v4_store(d0 + 2 * S + k, b2 + b6 + in);
+        v4_store(d0 + 3 * S + k, b3 + b7 - in);
+        v4_store(d0 + 4 * S + k, b0 - b4 + in);
+        v4_store(d0 + 5 * S + k, b1 - b5 + in);
+        v4_store(d0 + 6 * S + k, b2 - b6 - in);
+        v4_store(d0 + 7 * S + k, b3 - b7 - in);
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        x[2 * k] = yl[k];
+        x[2 * k + 1] = yr[k];
     }
     for (int i = 0; i < LINES; i++) {
         ring_write(r->line[i], r->len[i], r->pos[i], d0 + (size_t)i * S, n);

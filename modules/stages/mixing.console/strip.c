@@ -3,11 +3,13 @@
  * staging copy, and the dynamics/fader/pan/sends pass.
  *
  * The order in a strip is: gain staging -> EQ (dsp module) -> compressor ->
- * sidechain ducking -> fader -> pan -> post-fader sends. Compressor, ducking,
- * fader and pan are all gains, so they are folded into one gain per channel
- * per control period and ramped linearly over it: one multiply per sample,
- * and the mix and the send buses are accumulated in the same pass while the
- * samples are in cache.
+ * sidechain ducking -> fader -> pan -> post-fader sends. Staging, compressor,
+ * ducking, fader and pan are all gains, so they are folded into one gain
+ * per channel per control period and ramped linearly over it: one multiply
+ * per sample, and the mix and the send buses are accumulated in the same
+ * pass while the samples are in cache. (The staging gain is applied after
+ * the EQ, which is linear, so the input is only copied; the compressor's
+ * threshold is moved by the same amount, so it acts as if after staging.)
  */
 #include <math.h>
 #include <stdlib.h>
@@ -69,32 +71,61 @@ void strip_load(const strip *s, float *y, uint64_t pos, uint32_t n)
     const cz_audio *in = s->in;
     uint64_t have = in->frames > pos ? in->frames - pos : 0;
     uint32_t m = have < n ? (uint32_t)have : n;
-    float g = s->trim;
     if (in->channels == 2) {
-        const float *x = in->samples + pos * 2;
-        uint32_t i = 0, c = 2 * m;
-        v4f gv = {g, g, g, g};
-        for (; i + 4 <= c; i += 4)
-            v4_store(y + i, v4_load(x + i) * gv);
-        for (; i < c; i++)
-            y[i] = x[i] * g;
+        memcpy(y, in->samples + pos * 2, 2 * (size_t)m * sizeof(float));
     } else {
         uint32_t ch = in->channels;
         const float *x = in->samples + pos * ch;
         for (uint32_t i = 0; i < m; i++)
-            y[2 * i] = y[2 * i + 1] = x[(size_t)i * ch] * g;
+            y[2 * i] = y[2 * i + 1] = x[(size_t)i * ch];
     }
-    for (uint32_t i = 2 * m; i < 2 * n; i++)
-        y[i] = 0;
+    if (m < n)
+        memset(y + 2 * (size_t)m, 0, 2 * (size_t)(n - m) * sizeof(float));
+}
+
+int strip_input_silent(const strip *s, uint64_t pos, uint32_t n)
+{
+    const cz_audio *in = s->in;
+    if (pos >= in->frames)
+        return 1;
+    uint64_t end = pos + n < in->frames ? pos + n : in->frames;
+    const uint32_t *x = (const uint32_t *)(const void *)(in->samples + pos * in->channels);
+    size_t count = (size_t)(end - pos) * in->channels;
+    for (size_t i = 0; i < count; i++)
+        if (x[i] << 1) /* any value but +0 and -0 */
+            return 0;
+    return 1;
+}
+
+/* The gain ramp of one control period, applied in place, added to the mix
+ * and to the send buses that exist (a constant per call site, so each
+ * variant compiles to its own tight loop). */
+static inline __attribute__((always_inline)) void
+apply_period(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base,
+             v4f inc, v4f srv, v4f sdl, const int has_rv, const int has_dl)
+{
+    for (uint32_t i = 0; i < pairs; i++) {
+        v4f v = v4_load(x + 4 * i) * (base + inc * (float)i);
+        v4_store(x + 4 * i, v);
+        v4_store(mx + 4 * i, v4_load(mx + 4 * i) + v);
+        if (has_rv)
+            v4_store(rv + 4 * i, v4_load(rv + 4 * i) + v * srv);
+        if (has_dl)
+            v4_store(dl + 4 * i, v4_load(dl + 4 * i) + v * sdl);
+    }
 }
 
 void strip_dynamics(strip *s, float *y, uint32_t n, const float *duck,
                     float *mix, float *rv, float *dl)
 {
+    int has_rv = rv && s->send_rv > 0, has_dl = dl && s->send_dl > 0;
+    v4f srv = {s->send_rv, s->send_rv, s->send_rv, s->send_rv};
+    v4f sdl = {s->send_dl, s->send_dl, s->send_dl, s->send_dl};
     for (uint32_t k0 = 0, p = 0; k0 < n; k0 += CTL, p++) {
         uint32_t m = n - k0 < CTL ? n - k0 : CTL;
-        float *x = y + 2 * (size_t)k0;
-        float gdb = comp_period(&s->comp, x, m) + s->fader_db;
+        size_t off = 2 * (size_t)k0;
+        float *x = y + off;
+        float gdb = comp_period(&s->comp, x, m) + s->gain_db;
         if (duck)
             gdb += s->duck * duck[p];
         float g = db_to_lin(gdb);
@@ -106,34 +137,34 @@ void strip_dynamics(strip *s, float *y, uint32_t n, const float *duck,
         float dL = (tl - s->gl) / (float)m, dR = (tr - s->gr) / (float)m;
         v4f base = {s->gl + dL, s->gr + dR, s->gl + 2 * dL, s->gr + 2 * dR};
         v4f inc = {2 * dL, 2 * dR, 2 * dL, 2 * dR};
-        float *mx = mix + 2 * (size_t)k0;
+        float *mx = mix + off, *r = has_rv ? rv + off : NULL, *d = has_dl ? dl + off : NULL;
         uint32_t pairs = m / 2;
-        for (uint32_t i = 0; i < pairs; i++) {
-            v4f gv = base + inc * (float)i;
-            v4f v = v4_load(x + 4 * i) * gv;
-            v4_store(x + 4 * i, v);
-            v4_store(mx + 4 * i, v4_load(mx + 4 * i) + v);
-        }
-        if (m & 1) {
-            x[2 * m - 2] *= tl;
-            x[2 * m - 1] *= tr;
-            mx[2 * m - 2] += x[2 * m - 2];
-            mx[2 * m - 1] += x[2 * m - 1];
+        if (has_rv && has_dl)
+            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 1, 1);
+        else if (has_rv)
+            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 1, 0);
+        else if (has_dl)
+            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 0, 1);
+        else
+            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 0, 0);
+        if (m & 1) { /* the odd last frame of the song */
+            size_t j = 2 * (size_t)m - 2;
+            x[j] *= tl;
+            x[j + 1] *= tr;
+            mx[j] += x[j];
+            mx[j + 1] += x[j + 1];
+            if (has_rv)
+                r[j] += x[j] * s->send_rv, r[j + 1] += x[j + 1] * s->send_rv;
+            if (has_dl)
+                d[j] += x[j] * s->send_dl, d[j + 1] += x[j + 1] * s->send_dl;
         }
         s->gl = tl, s->gr = tr;
     }
-    /* Post-fader sends, over the block while it is still in cache. */
-    struct { float *bus; float amt; } sends[2] = {{rv, s->send_rv},
-                                                  {dl, s->send_dl}};
-    for (int j = 0; j < 2; j++) {
-        if (!sends[j].bus || sends[j].amt <= 0)
-            continue;
-        float a = sends[j].amt, *b = sends[j].bus;
-        v4f av = {a, a, a, a};
-        uint32_t i = 0, c = 2 * n;
-        for (; i + 4 <= c; i += 4)
-            v4_store(b + i, v4_load(b + i) + v4_load(y + i) * av);
-        for (; i < c; i++)
-            b[i] += y[i] * a;
-    }
+}
+
+void strip_rest(strip *s)
+{
+    s->comp.gr = 0;
+    s->comp.ms = 0;
+    s->started = 0;
 }
