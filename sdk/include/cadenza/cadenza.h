@@ -14,5 +14,6 @@
 #include "provider.h"
 #include "dsp.h"
 #include "module.h"
+#include "http.h"
 
 #endif

@@ -11,11 +11,18 @@
  *
  * Request bodies are JSON so that new fields never break the ABI. The
  * shipped capabilities (docs/providers.md has the full field lists):
- *   chat : {"system": str, "prompt": str, "json": bool, "max_tokens": int}
- *          reply json: {"text": str} (+ "json": object when asked for JSON)
+ *   chat : {"system": str, "prompt": str, "json": bool, "max_tokens": int,
+ *           "temperature": num (optional), "seed": int (optional)}
+ *          reply json: {"text": str} (+ "json": object when asked for JSON;
+ *          a provider asked for JSON whose answer is not a JSON object
+ *          fails with CZ_EPROTO), and optionally "model": str,
+ *          "usage": {"input_tokens": int, "output_tokens": int},
+ *          "reasoning": str (a line on how the answer was made)
  *   audio: {"caption": str, "bpm": num, "key": str, "mode": str,
- *           "meter": "4/4", "duration_s": num, "seed": int, "rate": int}
- *          reply audio: the rendered song
+ *           "meter": "4/4", "duration_s": num, "seed": int, "rate": int,
+ *           "lyrics": str (optional)}
+ *          reply audio: the rendered song, at the provider's own rate and
+ *          channel count (the requesting stage converts)
  */
 #ifndef CADENZA_PROVIDER_H
 #define CADENZA_PROVIDER_H
@@ -131,6 +138,130 @@ int cz_job_provider_call(cz_job *job, uint32_t i, const cz_request *req,
                          cz_reply *reply, cz_error *err);
 /* Append one attempt record to the job's "router.attempts". */
 void cz_job_attempt(cz_job *job, const cz_attempt *a);
+
+/* ---- the router toolkit (host side: runtime/route.c) --------------------
+ *
+ * What every router needs, written once: a router module only decides the
+ * order in which providers are asked. cz_job_provider_try() asks one
+ * provider with retries, back-off and the response cache, and records
+ * every attempt; the helpers below resolve the `providers` option and
+ * record skipped providers. Routers declare CZ_ROUTER_OPTIONS in their
+ * option table and read it with cz_try_policy_read().
+ */
+
+/* How cz_job_provider_try() asks one provider. Zero-initialise, set size. */
+typedef struct cz_try_policy {
+    uint32_t size;              /* sizeof(cz_try_policy) */
+    int max_retries;            /* retries after the first call; -1: the
+                                   provider's `max_retries` option (else 2) */
+    double backoff_ms;          /* wait before the first retry; doubles */
+    double backoff_max_ms;      /* cap of one wait (0: no cap) */
+    double jitter;              /* 0..1: this fraction of each wait is drawn
+                                   at random from the job seed */
+    double retry_after_max_ms;  /* a Retry-After longer than this is not
+                                   waited for: the provider fails now and the
+                                   router moves on (0: always wait) */
+    const char *cache_dir;      /* response cache folder; NULL or "": none */
+    double cache_ttl_s;         /* older entries are misses; 0: never expire */
+    /* Prices (router.cost): when either is non-zero the attempt's cost is
+     * price_per_request + price_per_1k_tokens * tokens / 1000, tokens from
+     * the reply's usage (chat) or estimated from the request (4 characters a
+     * token, plus max_tokens), instead of what the provider reported. */
+    double price_per_request;
+    double price_per_1k_tokens;
+} cz_try_policy;
+
+/* What happened, for strategies that learn (least latency). */
+typedef struct cz_try_result {
+    uint32_t calls;     /* provider calls made (0 when served from cache) */
+    int cached;         /* 1: answered from the response cache */
+    int code;           /* the last call's status (0 on success) */
+    double latency_ms;  /* of the last call */
+    double cost;        /* recorded cost of the successful call */
+} cz_try_result;
+
+/* Ask provider i (must offer req->capability) under policy:
+ *  - cache: with cache_dir, a fresh entry for (provider name, its `model`
+ *    and `version` options, capability, request body canonicalised with
+ *    sorted keys) answers without a call; a miss calls and stores the
+ *    answer (written to a temporary file and renamed into place). Hits
+ *    and misses of the job are kept on the bus as "router.cache"
+ *    {"hits": n, "misses": n};
+ *  - retries: CZ_ERETRY, CZ_ETIMEOUT and CZ_EPROTO are retried up to
+ *    max_retries times, waiting backoff_ms * 2^k (capped, with jitter from
+ *    the job seed), and at least the server's Retry-After; anything else
+ *    fails at once (a bad key is never retried);
+ *  - a chat request with "json": true must get reply json {"json": object}
+ *    or the call counts as CZ_EPROTO;
+ *  - every call is recorded with cz_job_attempt(): outcome "ok", "retry"
+ *    (failed, will be tried again), "failed" (failed, giving up on this
+ *    provider) or "cached" (served from the cache), with HTTP status,
+ *    latency, bytes, cost and a short error text (secrets removed: the
+ *    values of the provider's *_env variables never appear).
+ * Returns 0 with *reply filled, or the last failure's code with err set.
+ * res may be NULL. */
+int cz_job_provider_try(cz_job *job, uint32_t i, const cz_request *req,
+                        cz_reply *reply, const cz_try_policy *policy,
+                        cz_try_result *res, cz_error *err);
+
+/* The providers a router may ask for capability: indices into the
+ * pipeline's providers, in the order of `names` (the router's `providers`
+ * option; empty or NULL: every declared provider, in declaration order),
+ * keeping only those offering capability. Writes at most max indices and
+ * returns how many it wrote. Names the pipeline does not declare are
+ * skipped (`validate` already refused them). */
+uint32_t cz_route_candidates(const cz_job *job, const json_t *names,
+                             const char *capability, uint32_t *out,
+                             uint32_t max);
+
+/* Record that provider i was not asked, and why ("circuit open",
+ * "budget"): an attempt with outcome "skipped". */
+void cz_route_skip(cz_job *job, uint32_t i, const char *capability,
+                   const char *reason);
+
+/* Tokens a chat request will cost, roughly: characters of "system" and
+ * "prompt" / 4, plus "max_tokens". 0 for other capabilities. */
+uint64_t cz_route_estimate_tokens(const cz_request *req);
+
+/* The chat reply convention, for providers: reply->json = {"text": text},
+ * and when want_json also "json": the text parsed as a JSON object (a
+ * Markdown code fence around it, or prose before the first '{' and after
+ * the last '}', is tolerated). CZ_EPROTO when want_json and the text holds
+ * no JSON object (reply->json still has "text"). */
+int cz_chat_reply(cz_reply *reply, const char *text, int want_json,
+                  cz_error *err);
+
+/* The options every router shares, for its option table: `providers`,
+ * `max_retries`, `backoff_ms`, `backoff_max_ms`, `jitter`,
+ * `retry_after_max_ms`, `cache_dir`, `cache_ttl_s`. */
+#define CZ_ROUTER_OPTIONS \
+    CZ_OPTION_PROVIDERS("providers", \
+                        "providers this router may ask, in order; empty: all declared, in order"), \
+    CZ_OPTION_INT("max_retries", "-1", -1, 20, \
+                  "retries per provider; -1: each provider's own max_retries"), \
+    CZ_OPTION_FLOAT("backoff_ms", "500", 0, 600000, "wait before the first retry (doubles each time)"), \
+    CZ_OPTION_FLOAT("backoff_max_ms", "20000", 0, 3600000, "longest single wait between retries"), \
+    CZ_OPTION_FLOAT("jitter", "0.5", 0, 1, "fraction of each wait drawn at random from the job seed"), \
+    CZ_OPTION_FLOAT("retry_after_max_ms", "60000", 0, 3600000, \
+                    "a longer Retry-After fails the provider instead of waiting (0: always wait)"), \
+    CZ_OPTION_STRING("cache_dir", NULL, "response cache folder; empty: no cache"), \
+    CZ_OPTION_FLOAT("cache_ttl_s", "0", 0, 1e9, "cache entries older than this are refetched; 0: never")
+
+/* Read CZ_ROUTER_OPTIONS from a router's validated options (strings are
+ * borrowed from them: valid until fini). */
+static inline void cz_try_policy_read(const json_t *o, cz_try_policy *p)
+{
+    const char *dir = json_string_value(json_object_get(o, "cache_dir"));
+    *p = (cz_try_policy){
+        .size = sizeof *p,
+        .max_retries = (int)json_integer_value(json_object_get(o, "max_retries")),
+        .backoff_ms = json_number_value(json_object_get(o, "backoff_ms")),
+        .backoff_max_ms = json_number_value(json_object_get(o, "backoff_max_ms")),
+        .jitter = json_number_value(json_object_get(o, "jitter")),
+        .retry_after_max_ms = json_number_value(json_object_get(o, "retry_after_max_ms")),
+        .cache_dir = dir && *dir ? dir : NULL,
+        .cache_ttl_s = json_number_value(json_object_get(o, "cache_ttl_s"))};
+}
 
 #ifdef __cplusplus
 }
