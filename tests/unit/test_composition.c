@@ -313,6 +313,22 @@ static void check_song(const cz_score *s, const json_t *spec, const char *tag, s
                               "ends on %d", tag, s->sections[k].name, last->pitch);
             ck_assert_msg(last->tick + last->len < t1, "%s: no rest at the end of %s", tag,
                           s->sections[k].name);
+            /* every four-bar phrase breathes: a rest of at least a beat */
+            for (uint32_t ph = t0; ph < t1; ph += 4 * tpb) {
+                uint32_t pe = ph + 4 * tpb < t1 ? ph + 4 * tpb : t1, end = ph, gap = 0;
+                for (uint32_t n = 0; n < lead->n_notes; n++) {
+                    const cz_note *no = &lead->notes[n];
+                    if (no->tick < ph || no->tick >= pe)
+                        continue;
+                    if (no->tick > end && no->tick - end > gap)
+                        gap = no->tick - end;
+                    end = no->tick + no->len;
+                }
+                if (pe > end && pe - end > gap)
+                    gap = pe - end;
+                ck_assert_msg(gap >= s->ppq, "%s: %s phrase at %u has no rest of a beat",
+                              tag, s->sections[k].name, ph);
+            }
         }
     }
 
@@ -418,6 +434,9 @@ END_TEST
 static void notes_equal(const cz_score *a, const cz_score *b, int *same_tracks, int *same_lead)
 {
     *same_tracks = a->n_tracks == b->n_tracks && a->n_chords == b->n_chords &&
+                   a->n_sections == b->n_sections && a->bpm == b->bpm &&
+                   a->total_ticks == b->total_ticks &&
+                   !memcmp(a->sections, b->sections, sizeof(cz_section) * a->n_sections) &&
                    !memcmp(a->chords, b->chords, sizeof(cz_chord) * a->n_chords);
     *same_lead = 0;
     for (uint32_t i = 0; *same_tracks && i < a->n_tracks; i++) {
@@ -765,6 +784,20 @@ START_TEST(test_rhythm_and_density_options)
         cz_score_unref(s);
     }
     ck_assert_msg(dense > sparse * 3 / 2, "density 0: %u notes, 1: %u", sparse, dense);
+
+    /* extensions: more sevenths and ninths */
+    uint32_t plain = 0, rich = 0;
+    for (int seed = 1; seed <= 10; seed++) {
+        s = run_once(make_spec("pop", 0, "major", 4, 4), (uint64_t)seed, "{\"extensions\": 0}");
+        for (uint32_t i = 0; i < s->n_chords; i++)
+            plain += __builtin_popcount(s->chords[i].tones) >= 4;
+        cz_score_unref(s);
+        s = run_once(make_spec("pop", 0, "major", 4, 4), (uint64_t)seed, "{\"extensions\": 1}");
+        for (uint32_t i = 0; i < s->n_chords; i++)
+            rich += __builtin_popcount(s->chords[i].tones) >= 4;
+        cz_score_unref(s);
+    }
+    ck_assert_msg(rich > plain * 3 / 2 + 10, "extended chords: %u at 0, %u at 1", plain, rich);
 
     /* ppq */
     s = run_once(make_spec("pop", 0, "major", 4, 4), 1, "{\"ppq\": 960}");

@@ -244,7 +244,7 @@ static void extend(const cmp_song *s, hcell *cells, int n, cz_rng *r)
     const cmp_style *st = s->spec->style;
     const cmp_key *k = &s->key;
     double ext = s->opt->extensions;
-    double p7 = cmp_clampd(st->seventh * (0.5 + ext), 0, 1);
+    double p7 = cmp_clampd(st->seventh * 2.0 * ext, 0, 1);
     double p9 = cmp_clampd(st->ninth * 2.0 * ext, 0, 1);
     struct {
         cmp_rn from, to;
@@ -265,7 +265,7 @@ static void extend(const cmp_song *s, hcell *cells, int n, cz_rng *r)
             }
             cmp_rn orig = *x;
             int dominant = (x->deg == 4 && x->qual == Q_MAJ && !x->acc) || x->has_target;
-            double pr = dominant && st->seventh > 0 ? cmp_clampd(p7 + 0.3, 0, 1) : p7;
+            double pr = dominant && st->seventh > 0 ? cmp_clampd(p7 + 0.6 * ext, 0, 1) : p7;
             if (cz_rng_chance(r, pr) && cmp_rn_add_seventh(k, x) == 0 &&
                 cz_rng_chance(r, p9))
                 cmp_rn_add_ninth(k, x);

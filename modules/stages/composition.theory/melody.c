@@ -309,20 +309,28 @@ static void push(mctx *x, uint32_t tick, uint32_t len, int delta, int orn, int a
 }
 
 /* The cadence bar: up to two approach notes and a long final note. */
-static void cadence_bar(mctx *x, uint32_t bar_tick, int prev_anchor)
+static void cadence_bar(mctx *x, uint32_t bar_tick, int prev_anchor, int sec_last)
 {
     const cmp_meter *m = &x->s->m;
     uint32_t st = m->step_ticks;
     int steps = m->steps_per_bar;
     int G = m->n_groups;
+    /* the breath: the last beat, at least a quarter note */
     int rest = G > 1 ? m->g[G - 1].len : (m->g[0].len + 1) / 2;
+    if (rest < 4 && steps >= 8)
+        rest = 4;
     int fstep = 0;
-    /* a chord starting inside this bar (half-bar harmony) takes the final */
+    /* a chord starting inside this bar (half-bar harmony) takes the final
+     * note when there is room for it and the breath; the section's final
+     * chord always does */
     const cmp_chord *last = cmp_chord_at(x->s, bar_tick + (uint32_t)(steps - 1) * st);
-    if (last && last->tick > bar_tick)
-        fstep = (int)((last->tick - bar_tick) / st);
-    else if (G >= 3 && cz_rng_chance(&x->r, 0.5))
+    if (last && last->tick > bar_tick) {
+        int at = (int)((last->tick - bar_tick) / st);
+        if (steps - rest - at >= 2 || sec_last)
+            fstep = at;
+    } else if (G >= 3 && cz_rng_chance(&x->r, 0.5)) {
         fstep = m->g[1].step;
+    }
     if (fstep > 0) {
         int two = fstep >= 4 && x->density > 0.45 && cz_rng_chance(&x->r, 0.5);
         int a = two ? fstep / 2 : fstep;
@@ -391,7 +399,7 @@ static void plan_section(mctx *x, const motif mot[3], int base)
         for (int b = 0; b < L; b++) {
             uint32_t bt = sec->tick + (uint32_t)(bar + b) * m->bar_ticks;
             if (b == L - 1) {
-                cadence_bar(x, bt, scale_move(base, lift, scale));
+                cadence_bar(x, bt, scale_move(base, lift, scale), p == n_ph - 1);
                 continue;
             }
             const barplan *bp = &plan[b < 3 ? b : 2];

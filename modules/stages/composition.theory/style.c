@@ -77,7 +77,7 @@ static const cmp_style STYLES[] = {
                L("IIImaj7 | VImaj7 | iih7 | V7")}},
      .cad_full = {L("ii7 V7 | Imaj7", "ii7 bII7 | Imaj7", "IVmaj7 V7 | Imaj7"),
                   L("iih7 V7 | i7", "iv7 V7 | i7")},
-     .cad_half = {L("ii7 | V7", "Imaj7 vi7 | ii7 V7"), L("iih7 | V7", "iv7 | V7")},
+     .cad_half = {L("ii7 | V7", "vi7 | ii7 | V7"), L("iih7 | V7", "iv7 | V7")},
      .cell_bars = 1, .seventh = 1.0f, .ninth = 0.35f, .secdom = 0.5f, .borrow = 0.2f,
      .bass = BASS_WALKING, .comp = COMP_JAZZ, .density = 0.05f, .synco = 0.7f,
      .sixteenths = 0.1f, .longnotes = 0.4f, .swing = 0.6f, .tempo = 130,
@@ -409,7 +409,7 @@ cmp_list cmp_modal_templates(cmp_mgroup g, int pclass)
 /* ---- cadences, by mode group: [group][0 half, 1 full] -------------------- */
 
 static const cmp_list CADENCES[MG_COUNT][2] = {
-    [MG_MAJOR] = {L("IV | V", "ii | V", "vi | V", "IV | Vsus4 V"),
+    [MG_MAJOR] = {L("IV | V", "ii | V", "vi | V", "IV Vsus4 | V"),
                   L("V | I", "IV V | I", "ii V | I", "IV | I", "ii^1 V | I")},
     [MG_MINOR] = {L("iv | V", "VI | V", "VI | VII", "iv | VII"),
                   L("iv V | i", "V | i", "VI VII | i", "iv | i", "VII | i")},
