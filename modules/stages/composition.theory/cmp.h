@@ -79,7 +79,8 @@ typedef struct cmp_style {
     uint8_t bars[SK_COUNT];       /* section length per kind */
 } cmp_style;
 
-const cmp_style *cmp_style_find(const char *genre);
+/* Style for a genre name: whole id/alias only, or also as a substring. */
+const cmp_style *cmp_style_find(const char *genre, int whole_only);
 const cmp_style *cmp_style_default(void);
 cmp_list cmp_modal_templates(cmp_mgroup g, int pclass);
 cmp_list cmp_cadences(cmp_mgroup g, int full);

@@ -264,9 +264,13 @@ int cmp_spec_read(cz_job *job, const json_t *j, cmp_spec *o, cz_error *err)
 
     const char *sub = json_string_value(json_object_get(j, "subgenre"));
     const char *genre = json_string_value(json_object_get(j, "genre"));
-    o->style = cmp_style_find(sub);
+    o->style = cmp_style_find(sub, 1);
     if (!o->style)
-        o->style = cmp_style_find(genre);
+        o->style = cmp_style_find(genre, 1);
+    if (!o->style)
+        o->style = cmp_style_find(sub, 0);
+    if (!o->style)
+        o->style = cmp_style_find(genre, 0);
     if (!o->style) {
         o->style = cmp_style_default();
         if (genre)

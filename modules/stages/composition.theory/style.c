@@ -1,9 +1,10 @@
 /*
  * style.c - what each genre does with harmony, grooves and form.
  *
- * One row per style. A genre string from the spec is matched against the
- * ids and aliases, first whole, then as a substring (so "lo-fi hip hop"
- * finds lofi before hiphop: order matters). Unknown genres fall back to pop.
+ * One row per style. The spec's subgenre and genre are matched against the
+ * ids and aliases: whole names first (subgenre, then genre), then as
+ * substrings (so "lo-fi hip hop" finds lofi before hiphop: order matters).
+ * Unknown genres fall back to pop.
  *
  * Progressions are roman numerals (grammar in chord.c), cells split by '|';
  * a cell lasts `cell_bars` bars (the harmonic rhythm), and two chords in
@@ -359,7 +360,7 @@ static void lower(const char *in, char *out, size_t n)
     out[i] = 0;
 }
 
-const cmp_style *cmp_style_find(const char *genre)
+const cmp_style *cmp_style_find(const char *genre, int whole_only)
 {
     char g[64];
     if (!genre || !*genre)
@@ -372,6 +373,8 @@ const cmp_style *cmp_style_find(const char *genre)
             if (strcmp(g, *a) == 0)
                 return &STYLES[i];
     }
+    if (whole_only)
+        return NULL;
     for (size_t i = 0; i < N_STYLES; i++) {
         if (strstr(g, STYLES[i].id))
             return &STYLES[i];
