@@ -15,8 +15,14 @@
 # (make check sets both). Fails, never skips, when something is missing.
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+# Paths given relative to the caller's folder stay valid after the cd.
 BUILD=${BUILD:-build}
+[ -e "$BUILD" ] && BUILD=$(cd "$BUILD" && pwd)
+if [ -n "${CADENZA_REGISTRY:-}" ] && [ -e "$CADENZA_REGISTRY" ]; then
+  CADENZA_REGISTRY=$(cd "$(dirname "$CADENZA_REGISTRY")" && pwd)/$(basename "$CADENZA_REGISTRY")
+  export CADENZA_REGISTRY
+fi
+cd "$(dirname "$0")/../.."
 BIN=$BUILD/cadenza
 PIPELINE=config/pipelines/midi.yaml
 

@@ -1047,7 +1047,6 @@ static Suite *midi_suite(void)
 {
     Suite *s = suite_create("finalization.midi");
     TCase *tc = tcase_create("smf");
-    tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_header_tracks_names);
     tcase_add_test(tc, test_division_follows_ppq);
     tcase_add_test(tc, test_title_from_spec);
