@@ -332,6 +332,8 @@ static void run_midi(cz_score *s, run_args a, result *r)
     if (!a.no_out)
         czh_set_out(h, dir);
     r->rc = czh_run(h, 7, &r->err);
+    char why[200] = "";
+    int parsed = 0;
     if (r->rc == 0) {
         const json_t *j = NULL;
         if (cz_bus_get_json(bus, "finalization.midi", &j) == 0)
@@ -339,14 +341,12 @@ static void run_midi(cz_score *s, run_args a, result *r)
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, a.file ? a.file : "song.mid");
         r->bytes = (uint8_t *)czh_slurp(path, &r->len);
-        if (r->bytes) {
-            char why[200] = "";
-            ck_assert_msg(smf_parse(r->bytes, r->len, &r->m, why) == 0,
-                          "invalid MIDI file: %s", why);
-        }
+        if (r->bytes)
+            parsed = smf_parse(r->bytes, r->len, &r->m, why) == 0;
     }
     czh_free(h);
-    rm_rf(dir);
+    rm_rf(dir); /* before any assertion, so a failure leaves no folder */
+    ck_assert_msg(!r->bytes || parsed, "invalid MIDI file: %s", why);
 }
 
 static void result_free(result *r)
