@@ -69,37 +69,46 @@ static void fm_kill(sy_track *t, void *vp, int l, float seconds)
     sy_env_fade(&((fm_pack *)vp)->amp, l, seconds, t->rate);
 }
 
+/* Phases are p0 + inc * (i + 1) (no wrap in a loop-carried chain; the
+ * sine takes any phase) and the envelope is tgt + (v0 - tgt) * m^i, so
+ * the only carried chains are single adds and multiplies. */
 static inline __attribute__((always_inline)) void
 fm_loop(fm_pack *p, int n, v4 *acc, const v4 incc[2], const v4 incm[2],
-        const v4 didx[2], v4 dg, float lvl0, float lvl1, const int pairs)
+        const v4 didx[2], v4 dg, float lvl0, float lvl1, const int pairs,
+        const int mod1)
 {
     v4 pc0 = p->pc[0], pm0 = p->pm[0], pc1 = p->pc[1], pm1 = p->pm[1];
     v4 i0 = p->idx[0], i1 = p->idx[1], g = p->gcur;
-    v4 ev = p->amp.v, et = p->amp.tgt, ec = p->amp.c;
+    v4 et = p->amp.tgt, ed = p->amp.v - et, em = v4s(1.0f) - p->amp.c, ew = v4s(1.0f);
+    v4 e = p->amp.v, k = v4s(1.0f);
     v4 l0 = v4s(lvl0), l1 = v4s(lvl1);
     for (int i = 0; i < n; i++) {
-        pm0 = v4wrap1(pm0 + incm[0]);
-        pc0 = v4wrap1(pc0 + incc[0]);
         i0 += didx[0];
-        v4 y = l0 * v4sin_any(pc0 + i0 * v4sin_phase(pm0));
+        v4 y = l0 * v4sin_any(pc0 + incc[0] * k + i0 * v4sin_any(pm0 + incm[0] * k));
         if (pairs > 1) {
-            pm1 = v4wrap1(pm1 + incm[1]);
-            pc1 = v4wrap1(pc1 + incc[1]);
             i1 += didx[1];
-            y += l1 * v4sin_any(pc1 + i1 * v4sin_phase(pm1));
+            if (mod1)
+                y += l1 * v4sin_any(pc1 + incc[1] * k + i1 * v4sin_any(pm1 + incm[1] * k));
+            else /* its index has decayed to nothing: a plain sine */
+                y += l1 * v4sin_any(pc1 + incc[1] * k);
         }
-        v4 e = sy_env_tick(&ev, et, ec);
+        k += v4s(1.0f);
+        ew *= em;
+        e = v4min(v4max(et + ed * ew, v4s(0.0f)), v4s(1.0f));
         g += dg;
         acc[i] += y * e * g;
     }
-    p->pc[0] = pc0;
-    p->pm[0] = pm0;
-    p->pc[1] = pc1;
-    p->pm[1] = pm1;
+    v4 fn = v4s((float)n);
+#define FM_WRAP(x, inc) ((x) + (inc) * fn - v4floor((x) + (inc) * fn))
+    p->pc[0] = FM_WRAP(pc0, incc[0]);
+    p->pm[0] = FM_WRAP(pm0, incm[0]);
+    p->pc[1] = FM_WRAP(pc1, incc[1]);
+    p->pm[1] = FM_WRAP(pm1, incm[1]);
+#undef FM_WRAP
     p->idx[0] = i0;
     p->idx[1] = i1;
     p->gcur = g;
-    p->amp.v = ev;
+    p->amp.v = e;
 }
 
 static unsigned fm_render(sy_track *t, void *vp, int pidx, unsigned active,
@@ -137,10 +146,17 @@ static unsigned fm_render(sy_track *t, void *vp, int pidx, unsigned active,
     v4 dg = (gend - p->gcur) * rn;
     p->fresh = 0;
 
-    if (pr->fm[1].lvl != 0.0f)
-        fm_loop(p, n, (v4 *)accL, incc, incm, didx, dg, pr->fm[0].lvl, pr->fm[1].lvl, 2);
+    /* a pair whose index stays below 1e-5 turns (-100 dB sidebands) over
+     * the whole block, in every lane, needs no modulator */
+    v4 i1end = p->idx[1] + didx[1] * v4s((float)n);
+    v4 big = v4max(v4abs(p->idx[1]), v4abs(i1end));
+    int mod1 = big[0] > 1e-5f || big[1] > 1e-5f || big[2] > 1e-5f || big[3] > 1e-5f;
+    if (pr->fm[1].lvl == 0.0f)
+        fm_loop(p, n, (v4 *)accL, incc, incm, didx, dg, pr->fm[0].lvl, 0.0f, 1, 0);
+    else if (mod1)
+        fm_loop(p, n, (v4 *)accL, incc, incm, didx, dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, 1);
     else
-        fm_loop(p, n, (v4 *)accL, incc, incm, didx, dg, pr->fm[0].lvl, 0.0f, 1);
+        fm_loop(p, n, (v4 *)accL, incc, incm, didx, dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, 0);
 
     p->age += v4s((float)n * t->inv_rate);
     unsigned done = sy_env_control(&p->amp, active);

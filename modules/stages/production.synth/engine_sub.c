@@ -32,32 +32,24 @@ typedef struct sub_pack {
     unsigned fresh;     /* lanes started this block: no ramps */
 } sub_pack;
 
-/* ---- oscillators: add n samples of one waveform into bl (and br) ------ */
+/* ---- oscillators -------------------------------------------------------
+ *
+ * One pass per oscillator renders all of its unison copies: their phases
+ * stay in registers and the block buffer is loaded and stored once per
+ * sample. The first oscillator of a voice stores, later ones add. Each
+ * (waveform, copies, stereo, first) combination is its own loop: the
+ * dispatch happens once per block, never per sample. */
 
-#define OSC_LOOP(body)                                                  \
-    do {                                                                \
-        if (br) {                                                       \
-            for (int i = 0; i < n; i++) {                               \
-                body;                                                   \
-                bl[i] += y * vgl;                                       \
-                br[i] += y * vgr;                                       \
-            }                                                           \
-        } else {                                                        \
-            for (int i = 0; i < n; i++) {                               \
-                body;                                                   \
-                bl[i] += y * vgl;                                       \
-            }                                                           \
-        }                                                               \
-    } while (0)
-
-/* Linear interpolation in four tables at once: each lane's (value, delta)
- * pair is one 8-byte load; two shuffles split values from deltas. */
+/* Linear interpolation in four tables at once, from a phase that has not
+ * been wrapped (0 <= ph < 2^13): the integer index is masked instead.
+ * Each lane's (value, delta) pair is one 8-byte load; two shuffles split
+ * values from deltas. */
 static inline v4 table_read(const float *const tb[4], v4 ph)
 {
     v4 pos = ph * v4s((float)SY_TABN);
     v4i ix = __builtin_convertvector(pos, v4i);
     v4 fr = pos - __builtin_convertvector(ix, v4);
-    ix += ix;
+    ix = (ix & (SY_TABN - 1)) * 2;
     typedef float v2 __attribute__((vector_size(8), aligned(8)));
     v2 q0 = *(const v2 *)(tb[0] + ix[0]), q1 = *(const v2 *)(tb[1] + ix[1]);
     v2 q2 = *(const v2 *)(tb[2] + ix[2]), q3 = *(const v2 *)(tb[3] + ix[3]);
@@ -68,35 +60,103 @@ static inline v4 table_read(const float *const tb[4], v4 ph)
     return a + fr * d;
 }
 
-static void osc_table(v4 *php, v4 inc, const float *const tb[4], int n,
-                      float gl, float gr, v4 *bl, v4 *br)
+enum { OSC_TABLE, OSC_PULSE, OSC_SINE };
+
+typedef struct osc_args {
+    v4 *ph;               /* [uni] phases */
+    v4 inc[SY_MAXUNI];    /* per copy */
+    float gl[SY_MAXUNI], gr[SY_MAXUNI];
+    const float *tb[4];   /* per lane table level */
+    v4 pw;
+} osc_args;
+
+/* Phases are not accumulated sample by sample (a wrap in a loop-carried
+ * chain costs ~10 cycles per sample): sample i reads p0 + inc * (i + 1),
+ * and only the block's end phase is wrapped and stored. */
+static inline __attribute__((always_inline)) void
+osc_run(const osc_args *a, int n, v4 *bl, v4 *br, const int kind, const int uni,
+        const int stereo, const int first)
 {
-    v4 ph = *php, vgl = v4s(gl), vgr = v4s(gr), y;
-    OSC_LOOP(ph = v4wrap1(ph + inc); y = table_read(tb, ph));
-    *php = ph;
+    v4 ph[SY_MAXUNI], inc[SY_MAXUNI], gl[SY_MAXUNI], gr[SY_MAXUNI];
+    for (int u = 0; u < uni; u++) {
+        ph[u] = a->ph[u];
+        inc[u] = a->inc[u];
+        gl[u] = v4s(a->gl[u]);
+        gr[u] = v4s(a->gr[u]);
+    }
+    v4 k = v4s(1.0f);
+    for (int i = 0; i < n; i++) {
+        v4 sl = first ? v4s(0.0f) : bl[i];
+        v4 sr = first || !stereo ? v4s(0.0f) : br[i];
+        for (int u = 0; u < uni; u++) {
+            v4 p = ph[u] + inc[u] * k;
+            v4 y;
+            if (kind == OSC_SINE)
+                y = v4sin_turn_half(p - v4round(p));
+            else if (kind == OSC_PULSE)
+                y = table_read(a->tb, p) - table_read(a->tb, p + a->pw);
+            else
+                y = table_read(a->tb, p);
+            sl += y * gl[u];
+            if (stereo)
+                sr += y * gr[u];
+        }
+        k += v4s(1.0f);
+        bl[i] = sl;
+        if (stereo)
+            br[i] = sr;
+    }
+    v4 fn = v4s((float)n);
+    for (int u = 0; u < uni; u++) {
+        v4 p = ph[u] + inc[u] * fn;
+        a->ph[u] = p - v4floor(p);
+    }
 }
 
-/* pulse of width pw: saw(ph) - saw(ph + pw), zero-mean, peak-to-peak 2 */
-static void osc_pulse(v4 *php, v4 inc, const float *const tb[4], float pw,
-                      int n, float gl, float gr, v4 *bl, v4 *br)
+#define OSC_U(kind, st, fi)                                                   \
+    switch (uni) {                                                            \
+    case 1: osc_run(a, n, bl, br, kind, 1, st, fi); break;                    \
+    case 2: osc_run(a, n, bl, br, kind, 2, st, fi); break;                    \
+    case 3: osc_run(a, n, bl, br, kind, 3, st, fi); break;                    \
+    case 4: osc_run(a, n, bl, br, kind, 4, st, fi); break;                    \
+    case 5: osc_run(a, n, bl, br, kind, 5, st, fi); break;                    \
+    case 6: osc_run(a, n, bl, br, kind, 6, st, fi); break;                    \
+    default: osc_run(a, n, bl, br, kind, 7, st, fi); break;                   \
+    }
+#define OSC_K(st, fi)                                                         \
+    switch (kind) {                                                           \
+    case OSC_SINE: OSC_U(OSC_SINE, st, fi) break;                             \
+    case OSC_PULSE: OSC_U(OSC_PULSE, st, fi) break;                           \
+    default: OSC_U(OSC_TABLE, st, fi) break;                                  \
+    }
+
+static void osc_dispatch(const osc_args *a, int n, v4 *bl, v4 *br, int kind, int uni,
+                         int stereo, int first)
 {
-    v4 ph = *php, vgl = v4s(gl), vgr = v4s(gr), vpw = v4s(pw), y;
-    OSC_LOOP(ph = v4wrap1(ph + inc);
-             y = table_read(tb, ph) - table_read(tb, v4wrap1(ph + vpw)));
-    *php = ph;
+    if (stereo) {
+        if (first) {
+            OSC_K(1, 1)
+        } else {
+            OSC_K(1, 0)
+        }
+    } else {
+        if (first) {
+            OSC_K(0, 1)
+        } else {
+            OSC_K(0, 0)
+        }
+    }
 }
 
-static void osc_sine(v4 *php, v4 inc, int n, float gl, float gr, v4 *bl, v4 *br)
+static void osc_noise(v4u *rng, int n, float g, v4 *bl, v4 *br, int first)
 {
-    v4 ph = *php, vgl = v4s(gl), vgr = v4s(gr), y;
-    OSC_LOOP(ph = v4wrap1(ph + inc); y = v4sin_phase(ph));
-    *php = ph;
-}
-
-static void osc_noise(v4u *rng, int n, float gl, float gr, v4 *bl, v4 *br)
-{
-    v4 vgl = v4s(gl), vgr = v4s(gr), y;
-    OSC_LOOP(y = v4noise(rng));
+    v4 vg = v4s(g);
+    for (int i = 0; i < n; i++) {
+        v4 y = v4noise(rng) * vg;
+        bl[i] = first ? y : bl[i] + y;
+        if (br)
+            br[i] = first ? y : br[i] + y;
+    }
 }
 
 /* ---- filter + amplitude: specialised per mode and channel count ------ */
@@ -107,7 +167,10 @@ sub_out(sub_pack *p, int n, const v4 *bl, const v4 *br, v4 *accL, v4 *accR,
 {
     v4 a1 = p->a1, a2 = p->a2, a3 = p->a3, g = p->gcur;
     v4 s1l = p->s1[0], s2l = p->s2[0], s1r = p->s1[1], s2r = p->s2[1];
-    v4 ev = p->amp.v, et = p->amp.tgt, ec = p->amp.c;
+    /* env: v_i = tgt + (v0 - tgt) * m^i, m = 1 - c; only w = m^i is
+     * carried (one multiply), the clamp stays off the chain */
+    v4 et = p->amp.tgt, ed = p->amp.v - et, em = v4s(1.0f) - p->amp.c, ew = v4s(1.0f);
+    v4 e = p->amp.v;
     for (int i = 0; i < n; i++) {
         v4 yl = bl[i], yr = stereo ? br[i] : yl;
         if (mode != SY_F_OFF) {
@@ -130,7 +193,8 @@ sub_out(sub_pack *p, int n, const v4 *bl, const v4 *br, v4 *accL, v4 *accR,
             }
             yl = outl;
         }
-        v4 e = sy_env_tick(&ev, et, ec);
+        ew *= em;
+        e = v4min(v4max(et + ed * ew, v4s(0.0f)), v4s(1.0f));
         g += dg;
         v4 ge = e * g;
         accL[i] += yl * ge;
@@ -145,7 +209,7 @@ sub_out(sub_pack *p, int n, const v4 *bl, const v4 *br, v4 *accL, v4 *accR,
     p->s2[0] = s2l;
     p->s1[1] = s1r;
     p->s2[1] = s2r;
-    p->amp.v = ev;
+    p->amp.v = e;
 }
 
 /* ---- engine ------------------------------------------------------------ */
@@ -210,9 +274,7 @@ static unsigned sub_render(sy_track *t, void *vp, int pidx, unsigned active,
     const sy_preset *pr = &t->p;
     v4 bl[SY_BLOCK], br[SY_BLOCK];
     v4 *brp = t->stereo ? br : NULL;
-    memset(bl, 0, sizeof(v4) * (size_t)n);
-    if (brp)
-        memset(br, 0, sizeof(v4) * (size_t)n);
+    int first = 1;
 
     /* pitch modulation for this block, in semitones per lane */
     v4 semis = p->pe;
@@ -230,42 +292,46 @@ static unsigned sub_render(sy_track *t, void *vp, int pidx, unsigned active,
     if (pr->penv_semi != 0.0f)
         p->pe *= v4s(sy_exp2f(-(float)n / (pr->penv_t * t->rate) * 1.4426950f));
 
-    float pw = 0.5f;
     for (int o = 0; o < 2; o++) {
         const sy_oscp *op = &pr->osc[o];
         if (op->wave == SY_W_OFF)
             continue;
         int uni = op->unison ? op->unison : 1;
+        if (uni > SY_MAXUNI)
+            uni = SY_MAXUNI;
         v4 inc = p->inc[o] * mod;
-        const float *tb[4] = {0, 0, 0, 0};
+        if (op->wave == SY_W_NOISE) {
+            osc_noise(&p->rng, n, t->uni_gl[o][0] * sqrtf((float)uni), bl, brp, first);
+            first = 0;
+            continue;
+        }
+        osc_args a;
+        a.ph = p->ph[o];
+        for (int u = 0; u < uni; u++) {
+            a.inc[u] = inc * v4s(t->uni_ratio[o][u]);
+            a.gl[u] = t->uni_gl[o][u];
+            a.gr[u] = t->uni_gr[o][u];
+        }
+        int kind = op->wave == SY_W_SINE ? OSC_SINE : op->wave == SY_W_PULSE ? OSC_PULSE : OSC_TABLE;
         if (op->wave == SY_W_PULSE) {
-            pw = op->pw + pr->pwm_depth * sy_sin_any(t->lfo_pwm);
-            pw = pw < 0.05f ? 0.05f : pw > 0.95f ? 0.95f : pw;
+            float pw = op->pw + pr->pwm_depth * sy_sin_any(t->lfo_pwm);
+            a.pw = v4s(pw < 0.05f ? 0.05f : pw > 0.95f ? 0.95f : pw);
         }
         if (t->tab[o])
             for (int l = 0; l < SY_LANES; l++)
-                tb[l] = sy_table_for(t->tab[o], inc[l] * t->uni_margin[o]);
-        for (int u = 0; u < uni; u++) {
-            v4 ui = inc * v4s(t->uni_ratio[o][u]);
-            float gl = t->uni_gl[o][u], gr = t->uni_gr[o][u];
-            switch (op->wave) {
-            case SY_W_SINE:
-                osc_sine(&p->ph[o][u], ui, n, gl, gr, bl, brp);
-                break;
-            case SY_W_PULSE:
-                osc_pulse(&p->ph[o][u], ui, tb, pw, n, gl, gr, bl, brp);
-                break;
-            case SY_W_NOISE:
-                osc_noise(&p->rng, n, gl, gr, bl, brp);
-                break;
-            default:
-                osc_table(&p->ph[o][u], ui, tb, n, gl, gr, bl, brp);
-                break;
-            }
-        }
+                a.tb[l] = sy_table_for(t->tab[o], inc[l] * t->uni_margin[o]);
+        osc_dispatch(&a, n, bl, br, kind, uni, t->stereo, first);
+        first = 0;
     }
-    if (pr->noise > 0.0f)
-        osc_noise(&p->rng, n, pr->noise, pr->noise, bl, brp);
+    if (pr->noise > 0.0f) {
+        osc_noise(&p->rng, n, pr->noise, bl, brp, first);
+        first = 0;
+    }
+    if (first) {
+        memset(bl, 0, sizeof(v4) * (size_t)n);
+        if (brp)
+            memset(br, 0, sizeof(v4) * (size_t)n);
+    }
 
     /* filter coefficients at the end of this block, ramped from now */
     v4 da1 = v4s(0), da2 = v4s(0), da3 = v4s(0), k = v4s(2.0f);

@@ -190,7 +190,7 @@ static const sy_preset presets[P_COUNT] = {
 
     /* ---- ensemble ---- */
     [P_STRINGS] = {.name = "string ensemble", .engine = SY_E_SUB,
-        .osc = {UNI(SY_W_SAW, 1.0f, 4, 18, 0.7f)}, .fmode = SY_F_LP, .cutoff = 3000, .res = 0.05f,
+        .osc = {UNI(SY_W_SAW, 1.0f, 3, 18, 0.7f)}, .fmode = SY_F_LP, .cutoff = 3000, .res = 0.05f,
         .keytrack = 0.4f, .amp = ENV(0.25f, 0.5f, 0.85f, 0.6f), .vib_rate = 5.0f, .vib_cents = 6,
         .vib_delay = 0.5f, .gain = 0.20f, .vel_sens = 0.5f},
     [P_SYNSTR] = {.name = "synth strings", .engine = SY_E_SUB,
@@ -297,15 +297,15 @@ static const sy_preset presets[P_COUNT] = {
 
     /* ---- synth pad ---- */
     [P_WARMPAD] = {.name = "warm pad", .engine = SY_E_SUB,
-        .osc = {UNI(SY_W_SAW, 1.0f, 3, 14, 0.7f), OSCT(SY_W_TRI, 0.4f, -12)}, .fmode = SY_F_LP,
+        .osc = {UNI(SY_W_SAW, 1.0f, 3, 14, 0.7f)}, .fmode = SY_F_LP,
         .cutoff = 1100, .res = 0.1f, .keytrack = 0.3f, .fenv_oct = 0.8f,
         .fenv = ENV(1.0f, 2.0f, 0.4f, 1.5f), .amp = ENV(0.6f, 1.0f, 0.9f, 1.5f),
         .gain = 0.20f, .vel_sens = 0.3f},
     [P_POLYSYNTH] = {.name = "polysynth", .engine = SY_E_SUB,
-        .osc = {UNI(SY_W_SAW, 0.9f, 2, 10, 0.6f), PULSE(0.4f, 0.35f)}, .fmode = SY_F_LP,
+        .osc = {UNI(SY_W_SAW, 0.9f, 2, 10, 0.6f), OSCT(SY_W_SQUARE, 0.35f, -12)}, .fmode = SY_F_LP,
         .cutoff = 1500, .res = 0.2f, .keytrack = 0.4f, .fenv_oct = 1.5f,
         .fenv = ENV(0.01f, 0.6f, 0.3f, 0.5f), .amp = ENV(0.01f, 0.5f, 0.7f, 0.4f),
-        .pwm_rate = 0.7f, .pwm_depth = 0.1f, .gain = 0.24f, .vel_sens = 0.5f},
+        .gain = 0.24f, .vel_sens = 0.5f},
     [P_HALO] = {.name = "halo pad", .engine = SY_E_SUB,
         .osc = {UNI(SY_W_SAW, 1.0f, 5, 20, 0.9f)}, .fmode = SY_F_LP, .cutoff = 2200,
         .keytrack = 0.3f, .amp = ENV(1.0f, 1.0f, 0.9f, 2.0f), .vib_rate = 0.3f, .vib_cents = 4,
