@@ -57,7 +57,7 @@ void id_form_build(id_facts *f, id_trace *tr, const id_opts *o, uint64_t seed)
         return;
     }
     const char *tmpl = "intro verse chorus verse chorus outro";
-    const char *from = "a neutral verse-chorus form (enhance is off)";
+    char from[64] = "a neutral verse-chorus form (enhance is off)";
     if (o->enhance && f->genre >= 0) {
         const id_genre *g = &id_genres[f->genre];
         int n = 0;
@@ -66,7 +66,7 @@ void id_form_build(id_facts *f, id_trace *tr, const id_opts *o, uint64_t seed)
         cz_rng r;
         cz_rng_init(&r, seed, "ideation.form");
         tmpl = g->forms[n > 1 ? cz_rng_below(&r, (uint32_t)n) : 0];
-        from = g->name;
+        snprintf(from, sizeof from, "the form of %s", g->name);
     }
     char full[ID_MAX_FORM][24];
     int len = split_form(tmpl, full, ID_MAX_FORM);
@@ -80,7 +80,7 @@ void id_form_build(id_facts *f, id_trace *tr, const id_opts *o, uint64_t seed)
         memcpy(f->form, full, sizeof full[0] * (size_t)len);
         f->n_form = len;
         f->form_src = o->enhance ? ID_SRC_RULES : ID_SRC_DEFAULT;
-        id_trace_add(tr, "form", f->form_src, form_json(f), "the form of %s", from);
+        id_trace_add(tr, "form", f->form_src, form_json(f), "%s", from);
         return;
     }
     /* keep intro and outro, the first sections between, and the peak */
@@ -100,6 +100,6 @@ void id_form_build(id_facts *f, id_trace *tr, const id_opts *o, uint64_t seed)
     f->n_form = n;
     f->form_src = o->enhance ? ID_SRC_RULES : ID_SRC_DEFAULT;
     id_trace_add(tr, "form", f->form_src, form_json(f),
-                 "the form of %s, cut to %d sections for %g s at %g bpm (about 8 bars each)",
+                 "%s, cut to %d sections for %g s at %g bpm (about 8 bars each)",
                  from, n, f->duration, f->tempo);
 }

@@ -67,6 +67,8 @@ void id_trace_finish(id_trace *t);
 #define ID_TOK_USED 0x10u   /* read by an extractor */
 #define ID_TOK_ASCII 0x20u  /* only ASCII letters and digits */
 #define ID_TOK_NUM 0x40u    /* begins with a digit */
+#define ID_TOK_SOFT 0x80u   /* read as a mood, use or other descriptive word:
+                               still fine inside a title */
 
 typedef struct id_tok {
     const char *s;  /* normalised: ASCII lower-cased, Latin-1 accents

@@ -20,11 +20,22 @@
 
 #include "ideation.h"
 
+/* One stream per field; fields chosen after the genre also mix the genre
+ * in, so two genres with the same seed do not land on the same relative
+ * choice ("E" for every style). */
+static void rng_for_genre(cz_rng *r, uint64_t seed, const char *field, int genre)
+{
+    char name[64];
+    if (genre >= 0)
+        snprintf(name, sizeof name, "ideation.%s.%s", field, id_genres[genre].id);
+    else
+        snprintf(name, sizeof name, "ideation.%s", field);
+    cz_rng_init(r, seed, name);
+}
+
 static void rng_for(cz_rng *r, uint64_t seed, const char *field)
 {
-    char name[48];
-    snprintf(name, sizeof name, "ideation.%s", field);
-    cz_rng_init(r, seed, name);
+    rng_for_genre(r, seed, field, -1);
 }
 
 static json_t *num_json(double v)
@@ -312,7 +323,7 @@ static void infer_tempo(id_facts *f, id_trace *tr, uint64_t seed)
             pos += 2 * f->energy, n += 2;
         pos = n ? pos / n : 0.5;
         cz_rng r;
-        rng_for(&r, seed, "tempo");
+        rng_for_genre(&r, seed, "tempo", f->genre);
         double p = id_clampd(pos + cz_rng_range(&r, -0.2, 0.2), 0, 1);
         double v = floor(lo + (hi - lo) * p + 0.5);
         f->tempo = v;
@@ -343,7 +354,7 @@ static void infer_meter(id_facts *f, id_trace *tr, uint64_t seed)
     for (; n < 3 && g->meters[n][2]; n++)
         w[n] = g->meters[n][2];
     cz_rng r;
-    rng_for(&r, seed, "meter");
+    rng_for_genre(&r, seed, "meter", f->genre);
     uint32_t k = n > 1 ? id_pick_weighted(&r, w, (uint32_t)n) : 0;
     f->meter_num = g->meters[k][0];
     f->meter_den = g->meters[k][1];
@@ -394,7 +405,7 @@ static void infer_mode(id_facts *f, id_trace *tr, uint64_t seed)
         any |= w[n] > 0;
     }
     cz_rng r;
-    rng_for(&r, seed, "mode");
+    rng_for_genre(&r, seed, "mode", f->genre);
     int mode;
     if (any)
         mode = g->modes[cz_rng_pick(&r, w, (uint32_t)n)][0];
@@ -422,7 +433,7 @@ static void infer_key(id_facts *f, id_trace *tr, uint64_t seed)
     }
     const id_genre *g = &id_genres[f->genre];
     cz_rng r;
-    rng_for(&r, seed, "key");
+    rng_for_genre(&r, seed, "key", f->genre);
     int pc = (int)id_pick_weighted(&r, g->tonic_w, 12);
     f->tonic = pc;
     id_key_spell(pc, f->mode, f->key);
@@ -452,7 +463,7 @@ static void infer_swing(id_facts *f, id_trace *tr, uint64_t seed)
         return;
     }
     cz_rng r;
-    rng_for(&r, seed, "swing");
+    rng_for_genre(&r, seed, "swing", f->genre);
     double s = cz_rng_range(&r, g->swing_lo / 100.0, g->swing_hi / 100.0);
     f->swing = floor(s * 100 + 0.5) / 100;
     id_trace_add(tr, "swing", ID_SRC_RULES, json_real(f->swing),
@@ -510,7 +521,7 @@ static void infer_duration(id_facts *f, id_trace *tr, const id_opts *o, uint64_t
         from = id_uses[f->use].id;
     }
     cz_rng r;
-    rng_for(&r, seed, "duration");
+    rng_for_genre(&r, seed, "duration", f->genre);
     double s = floor(cz_rng_range(&r, lo, hi) / 5 + 0.5) * 5;
     f->duration = s;
     f->duration_src = ID_SRC_RULES;

@@ -69,9 +69,13 @@ static int parent_offset(int mode)
 void id_key_spell(int pc, int mode, char out[4])
 {
     int parent = (pc + parent_offset(mode)) % 12;
-    /* parent majors written with flats: F Bb Eb Ab Db */
+    /* parent majors written with flats: F Bb Eb Ab Db, and Gb for the
+     * minor-side modes (Eb minor rather than D# minor) */
+    int minorish = mode == CZ_MODE_AEOLIAN || mode == CZ_MODE_DORIAN ||
+                   mode == CZ_MODE_PHRYGIAN || mode == CZ_MODE_LOCRIAN ||
+                   mode == CZ_MODE_HARMONIC_MINOR || mode == CZ_MODE_MELODIC_MINOR;
     int flats = parent == 5 || parent == 10 || parent == 3 || parent == 8 ||
-                parent == 1;
+                parent == 1 || (parent == 6 && minorish);
     const char *n = (flats ? flat_names : sharp_names)[pc % 12];
     strcpy(out, n);
 }

@@ -141,7 +141,7 @@ static const id_lex lexicon[] = {
     SUB("french house", HOUSE, "french house", 118, 125), SUB("melodic house", HOUSE, "melodic house", 118, 124),
     SUB("uk garage", HOUSE, "uk garage", 128, 136), SUB("garage", HOUSE, "uk garage", 128, 136),
     SUB("2 step", HOUSE, "2-step", 128, 136), SUB("two step", HOUSE, "2-step", 128, 136),
-    GEN("techno", TECHNO), SUB("minimal techno", TECHNO, "minimal techno", 124, 130),
+    GEN("techno", TECHNO), GEN("techo", TECHNO), GEN("tekno", TECHNO), SUB("minimal techno", TECHNO, "minimal techno", 124, 130),
     SUB("industrial techno", TECHNO, "industrial techno", 130, 145), SUB("acid techno", TECHNO, "acid techno", 130, 145),
     SUB("hard techno", TECHNO, "hard techno", 140, 155), SUB("detroit techno", TECHNO, "detroit techno", 125, 135),
     SUB("melodic techno", TECHNO, "melodic techno", 120, 126), SUB("dub techno", TECHNO, "dub techno", 115, 125),

@@ -16,22 +16,27 @@
  * swing 0..1, title and use.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ideation.h"
 
 #define MODEL ID_SRC_MODEL
 
-static int prompt_wins(id_trace *tr, const char *field, id_src have, json_t *proposed,
-                       const char *kept)
+/* The prompt stated this field: keep it, and trace the model's proposal. */
+static int prompt_wins(id_trace *tr, const char *field, id_src have, const json_t *proposed,
+                       json_t *kept)
 {
     if (have != ID_SRC_PROMPT) {
+        json_decref(kept);
         return 0;
     }
-    id_trace_add(tr, field, ID_SRC_PROMPT, json_deep_copy(proposed),
-                 "the model proposes another value, but the prompt states %s: the "
-                 "prompt wins",
-                 kept);
+    char *p = json_dumps(proposed, JSON_COMPACT | JSON_ENCODE_ANY);
+    char shown[80];
+    id_copy(shown, sizeof shown, p ? p : "?", p ? strlen(p) : 1);
+    free(p);
+    id_trace_add(tr, field, ID_SRC_PROMPT, kept,
+                 "the model proposes %s, but the prompt states this: the prompt wins", shown);
     return 1;
 }
 
@@ -331,8 +336,8 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                 id_trace_add(tr, key, ID_SRC_PROMPT, json_deep_copy(v),
                              "the model proposes %s, which the prompt rules out",
                              id_genres[g].name);
-            } else if (!prompt_wins(tr, key, f->genre_src, (json_t *)v,
-                                    f->genre >= 0 ? id_genres[f->genre].name : "")) {
+            } else if (!prompt_wins(tr, key, f->genre_src, v,
+                                    json_string(f->genre >= 0 ? id_genres[f->genre].id : ""))) {
                 f->genre = g;
                 f->genre_src = MODEL;
                 id_trace_add(tr, key, MODEL, json_string(id_genres[g].id),
@@ -345,7 +350,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                 continue;
             } else if (!s || !s[0] || strlen(s) >= sizeof f->subgenre) {
                 drop(tr, key, v, "not a short string");
-            } else if (!prompt_wins(tr, key, f->subgenre_src, (json_t *)v, f->subgenre)) {
+            } else if (!prompt_wins(tr, key, f->subgenre_src, v, json_string(f->subgenre))) {
                 snprintf(f->subgenre, sizeof f->subgenre, "%s", s);
                 f->subgenre_src = MODEL;
                 id_trace_add(tr, key, MODEL, json_string(s), "the model proposes '%s'", s);
@@ -356,8 +361,13 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                 drop(tr, key, v, "not a list");
                 continue;
             }
-            if (prompt_wins(tr, key, f->mood_src, (json_t *)v, "its own moods"))
+            if (f->mood_src == ID_SRC_PROMPT) {
+                json_t *kept = json_array();
+                for (int k = 0; k < f->n_moods; k++)
+                    json_array_append_new(kept, json_string(id_moods[f->moods[k]].id));
+                prompt_wins(tr, key, f->mood_src, v, kept);
                 continue;
+            }
             int moods[ID_MAX_MOODS], n = 0;
             size_t i;
             const json_t *it;
@@ -385,7 +395,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             }
         } else if (!strcmp(key, "energy")) {
             if (merge_number(tr, key, v, 0, 1, &d) &&
-                !prompt_wins(tr, key, f->energy_src, (json_t *)v, f->energy_said.last)) {
+                !prompt_wins(tr, key, f->energy_src, v, json_real(f->energy))) {
                 f->energy = d;
                 f->energy_src = MODEL;
                 id_trace_add(tr, key, MODEL, json_real(d), "the model proposes %.2f", d);
@@ -394,8 +404,9 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
         } else if (!strcmp(key, "tempo_bpm")) {
             if (merge_number(tr, key, v, 40, 220, &d)) {
                 id_src have = f->tempo_word ? ID_SRC_PROMPT : f->tempo_src;
-                const char *said = f->tempo_word ? f->tempo_word_said.last : f->tempo_said.last;
-                if (!prompt_wins(tr, key, have, (json_t *)v, said)) {
+                json_t *kept = f->tempo_word ? json_string(f->tempo_word_said.last)
+                                             : json_real(f->tempo);
+                if (!prompt_wins(tr, key, have, v, kept)) {
                     f->tempo = d;
                     f->tempo_src = MODEL;
                     id_trace_add(tr, key, MODEL, json_real(d), "the model proposes %g bpm", d);
@@ -408,7 +419,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             const char *s = json_string_value(v);
             if (!s || !parse_key(s, &pc, name, &mode)) {
                 drop(tr, key, v, "not a note name such as A, F#, Bb");
-            } else if (!prompt_wins(tr, key, f->key_src, (json_t *)v, f->key)) {
+            } else if (!prompt_wins(tr, key, f->key_src, v, json_string(f->key))) {
                 f->tonic = pc;
                 snprintf(f->key, sizeof f->key, "%s", name);
                 f->key_src = MODEL;
@@ -423,7 +434,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             int m = json_is_string(v) ? id_mode_find(json_string_value(v)) : -1;
             if (m < 0) {
                 drop(tr, key, v, "not a mode (major, minor, dorian, ...)");
-            } else if (!prompt_wins(tr, key, f->mode_src, (json_t *)v, id_mode_words(f->mode))) {
+            } else if (!prompt_wins(tr, key, f->mode_src, v, json_string(id_mode_name(f->mode)))) {
                 f->mode = m;
                 f->mode_src = MODEL;
                 id_trace_add(tr, key, MODEL, json_string(id_mode_name(m)),
@@ -437,7 +448,8 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             if (!s || sscanf(s, "%d/%d%c", &a, &b, &extra) != 2 || a < 1 || a > 16 ||
                 !(b == 2 || b == 4 || b == 8 || b == 16)) {
                 drop(tr, key, v, "not a time signature like \"3/4\"");
-            } else if (!prompt_wins(tr, key, f->meter_src, (json_t *)v, f->meter_said.last)) {
+            } else if (!prompt_wins(tr, key, f->meter_src, v,
+                                    json_sprintf("%d/%d", f->meter_num, f->meter_den))) {
                 f->meter_num = a;
                 f->meter_den = b;
                 f->meter_src = MODEL;
@@ -446,9 +458,9 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             }
         } else if (!strcmp(key, "duration_s")) {
             if (merge_number(tr, key, v, 10, 1200, &d) &&
-                !prompt_wins(tr, key, f->duration_src, (json_t *)v, f->duration_said.last[0]
-                                                                      ? f->duration_said.last
-                                                                      : f->length_said.last)) {
+                !prompt_wins(tr, key, f->duration_src, v,
+                             f->duration_bars ? json_string(f->duration_said.last)
+                                              : json_real(f->duration))) {
                 f->duration = d;
                 f->duration_bars = 0;
                 f->duration_src = MODEL;
@@ -457,7 +469,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             }
         } else if (!strcmp(key, "swing")) {
             if (merge_number(tr, key, v, 0, 1, &d) &&
-                !prompt_wins(tr, key, f->swing_src, (json_t *)v, f->swing_said.last)) {
+                !prompt_wins(tr, key, f->swing_src, v, json_real(f->swing))) {
                 f->swing = d;
                 f->swing_src = MODEL;
                 id_trace_add(tr, key, MODEL, json_real(d), "the model proposes swing %.2f", d);
@@ -487,7 +499,8 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
             }
             if (u < 0) {
                 drop(tr, key, v, "not a use this module knows");
-            } else if (!prompt_wins(tr, key, f->use_src, (json_t *)v, f->use_said.first)) {
+            } else if (!prompt_wins(tr, key, f->use_src, v,
+                                    json_string(f->use >= 0 ? id_uses[f->use].id : ""))) {
                 f->use = u;
                 f->use_src = MODEL;
                 id_trace_add(tr, key, MODEL, json_string(id_uses[u].id), "the model proposes %s",

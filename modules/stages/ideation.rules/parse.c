@@ -148,20 +148,31 @@ static void add_request(id_facts *f, const id_lex *e, const char *said)
     id_copy(m->said, sizeof m->said, said, strlen(said));
 }
 
+/* How a negated entry is written in exclude: "drums" for every drum word. */
+static const char *excl_text(const id_lex *e, const char *words)
+{
+    if (e->kind == K_PART)
+        return e->sub;
+    if (e->kind == K_ROLE && (e->id & (1u << CZ_ROLE_DRUMS)) &&
+        (!strncmp(words, "drum", 4) || !strncmp(words, "beat", 4)))
+        return "drums";
+    return words;
+}
+
 static void on_instrument_like(pstate *p, const id_lex *e, const char *words, int neg)
 {
     id_facts *f = p->f;
     switch (e->kind) {
     case K_INSTR:
         if (neg)
-            add_exclusion(f, words, 0, e->a == 1 ? (unsigned)e->b : 0,
+            add_exclusion(f, excl_text(e, words), 0, e->a == 1 ? (unsigned)e->b : 0,
                           e->a == 1 ? I_NONE : e->id);
         else
             add_request(f, e, words);
         break;
     case K_ROLE:
         if (neg) {
-            add_exclusion(f, words, e->id, 0, I_NONE);
+            add_exclusion(f, excl_text(e, words), e->id, 0, I_NONE);
         } else {
             f->req_roles |= 1u << e->a;
             if (!f->req_role_inst[e->a])
@@ -296,11 +307,18 @@ static size_t handle(pstate *p, const id_lex *e, size_t i, size_t n)
     case K_ERA:
         id_copy(f->era, sizeof f->era, e->sub, strlen(e->sub));
         break;
+    case K_NEG:
+        mark_used(t, i, n); /* never title material */
+        return n;
     default:
         return n;
     }
     f->read_words++;
     mark_used(t, i, used);
+    if (e->kind == K_MOOD || e->kind == K_USE || e->kind == K_ENERGY ||
+        e->kind == K_LENGTH || e->kind == K_ERA)
+        for (size_t k = i; k < i + used && k < t->n; k++)
+            t->tok[k].flags |= ID_TOK_SOFT;
     return used;
 }
 
@@ -521,10 +539,7 @@ int id_parse(id_text *t, id_facts *f, id_trace *tr, const id_opts *o)
         char stem[32];
         const id_lex *s = suffix_negation(w, stem, sizeof stem);
         if (s) {
-            const char *text = s->kind == K_PART ? s->sub
-                               : (s->kind == K_ROLE && (s->id & (1u << CZ_ROLE_DRUMS))) ? "drums"
-                                                                                       : s->phrase;
-            on_instrument_like(&p, s, text, 1);
+            on_instrument_like(&p, s, s->phrase, 1);
             f->read_words++;
             mark_used(t, i, 1);
             i++;

@@ -49,6 +49,7 @@ static const char *const stop[] = {
     "nice", "best", "totally", "super", "vibing", "fit", "fits", "suitable",
     "ideal", "feels", "create", "creating", "generate", "compose", "write",
     "written", "produced", "somewhat", "slightly", "full", "whole", "part",
+    "instead", "rather", "only", "except", "add", "adding", "added", "lot",
     NULL,
 };
 
@@ -75,31 +76,36 @@ static int title_append(char *out, size_t cap, const id_text *t, const id_tok *k
     size_t wl = strlen(w);
     if (!wl || l + wl + (l ? 1 : 0) + 1 > cap)
         return 0;
+    static const char *const small[] = {"a", "an", "the", "at", "of", "in", "on", "to",
+                                        "for", "and", "or", "but", "by", "with", NULL};
+    int keep_small = l > 0 && id_word_in(k->s, small);
     if (l)
         out[l++] = ' ';
     memcpy(out + l, w, wl + 1);
-    if (out[l] >= 'a' && out[l] <= 'z')
+    if (!keep_small && out[l] >= 'a' && out[l] <= 'z')
         out[l] = (char)(out[l] - 'a' + 'A');
     return 1;
 }
 
-/* Words from token i on, stopping at punctuation, a read word or max. */
-static int phrase_title(const id_text *t, size_t i, int max, int allow_break,
+/* Words from token i on, stopping at punctuation, a number, a word read as
+ * a musical setting (genre, key, instrument; `any_word` lets those in too)
+ * or max words. */
+static int phrase_title(const id_text *t, size_t i, int max, int any_word,
                         char *out, size_t cap)
 {
     out[0] = 0;
     int n = 0;
     size_t j = i;
-    while (j < t->n && id_word_in(t->tok[j].s, lead_skip) &&
-           !(t->tok[j].flags & ID_TOK_USED))
+    while (j < t->n && id_word_in(t->tok[j].s, lead_skip))
         j++;
     size_t last_good = 0;
     char best[64] = "";
     for (; j < t->n && n < max; j++) {
         const id_tok *k = &t->tok[j];
-        if ((k->flags & ID_TOK_BREAK) && !(allow_break && j == i))
+        if ((k->flags & ID_TOK_BREAK) && !(any_word && j == i))
             break;
-        if ((k->flags & ID_TOK_USED) || !is_word(k))
+        if (!is_word(k) || (k->flags & ID_TOK_NEG) ||
+            ((k->flags & ID_TOK_USED) && !(k->flags & ID_TOK_SOFT) && !any_word))
             break;
         if (!title_append(out, cap, t, k))
             break;
