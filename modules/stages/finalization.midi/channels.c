@@ -14,11 +14,9 @@ static int is_kit(const cz_track *t)
     return t->role == CZ_ROLE_DRUMS || t->role == CZ_ROLE_PERC;
 }
 
-int midi_assign_channels(const cz_score *s, uint8_t *chan, uint32_t *moved,
-                         cz_error *err)
+int midi_assign_channels(const cz_score *s, uint8_t *chan, cz_error *err)
 {
     uint32_t used = 1u << CZ_DRUM_CHANNEL; /* never handed to a pitched track */
-    *moved = 0;
     for (uint32_t i = 0; i < s->n_tracks; i++) {
         const cz_track *t = &s->tracks[i];
         if (t->channel > 15)
@@ -43,7 +41,6 @@ int midi_assign_channels(const cz_score *s, uint8_t *chan, uint32_t *moved,
                           cz_role_name(s->tracks[i].role));
         chan[i] = c;
         used |= 1u << c;
-        (*moved)++;
     }
     return 0;
 }

@@ -262,9 +262,8 @@ static int build_file(cz_job *job, const cz_score *s, const song_text *st,
     uint8_t *chan = malloc(s->n_tracks ? s->n_tracks : 1);
     if (!chan)
         return cz_err(err, CZ_ENOMEM, "finalization.midi: out of memory");
-    uint32_t moved = 0; /* reported per track below */
     midi_events ev = {0};
-    rc = midi_assign_channels(s, chan, &moved, err);
+    rc = midi_assign_channels(s, chan, err);
     if (!rc)
         rc = midi_build_events(s, chan, &ev, err);
     if (rc) {

@@ -95,10 +95,9 @@ int midi_key_signature(uint8_t tonic, uint8_t mode, const char *spelling,
 
 /* Fill chan[i] for every track of s: drums and percussion on
  * CZ_DRUM_CHANNEL, others on their own channel, moved off the drum channel
- * to a free one when they claim it. *moved counts the moves. CZ_EINVAL
- * when a channel is above 15 or no channel is free. */
-int midi_assign_channels(const cz_score *s, uint8_t *chan, uint32_t *moved,
-                         cz_error *err);
+ * to a free one when they claim it. CZ_EINVAL when a channel is above 15
+ * or no channel is free. */
+int midi_assign_channels(const cz_score *s, uint8_t *chan, cz_error *err);
 
 /* ---- notes.c ----------------------------------------------------------- */
 
