@@ -1,34 +1,44 @@
 /*
  * audiofile.c - writing WAV and FLAC with libsndfile, tags included.
  *
+ * The signal is quantised a slice at a time (pcm.c) and each slice goes to
+ * every output file before the next: no song-sized integer buffer, and the
+ * WAV and the FLAC hold the very same samples.
+ *
  * Tags: libsndfile writes title, artist, genre, comment and software as a
  * RIFF LIST/INFO chunk in WAV (INAM, IART, IGNR, ICMT, ISFT) and as Vorbis
  * comments in FLAC (TITLE, ARTIST, GENRE, COMMENT, SOFTWARE). It has no
  * string id for tempo or key (nor a way to add other Vorbis comments such
- * as BPM), so those go in the comment: "120 bpm, A minor, 4/4, seed 42,
+ * as BPM), so those go in the comment: "120 bpm, A minor, seed 42,
  * pipeline pop". No date is written: the same seed must give the same
  * bytes.
  */
 #include <sndfile.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "files.h"
 
-int fz_write_audio(const char *path, const char *name, fz_kind kind,
-                   int flac_level, const fz_pcm *p, const fz_tags *tags,
-                   cz_error *err)
+#define MAX_OUTS 4
+
+static SNDFILE *open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags *tags,
+                         cz_error *err)
 {
-    int sub = p->bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24;
-    SF_INFO info = {.samplerate = (int)p->rate, .channels = (int)p->channels,
-                    .format = (kind == FZ_FLAC ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | sub};
-    if (!sf_format_check(&info))
-        return cz_err(err, CZ_EINVAL, "finalization.files: %s: libsndfile cannot write %u channels at %u Hz",
-                      name, p->channels, p->rate);
-    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-    if (!sf)
-        return cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", name, sf_strerror(NULL));
-    if (kind == FZ_FLAC) {
-        double level = flac_level / 8.0; /* libsndfile maps 0..1 onto FLAC levels 0..8 */
+    int sub = bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24;
+    SF_INFO info = {.samplerate = (int)a->rate, .channels = (int)a->channels,
+                    .format = (o->kind == FZ_FLAC ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | sub};
+    if (!sf_format_check(&info)) {
+        cz_err(err, CZ_EINVAL, "finalization.files: %s: libsndfile cannot write %u channels at %u Hz",
+               o->name, a->channels, a->rate);
+        return NULL;
+    }
+    SNDFILE *sf = sf_open(o->path, SFM_WRITE, &info);
+    if (!sf) {
+        cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name, sf_strerror(NULL));
+        return NULL;
+    }
+    if (o->kind == FZ_FLAC) {
+        double level = o->flac_level / 8.0; /* libsndfile maps 0..1 onto FLAC levels 0..8 */
         sf_command(sf, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
     }
     const struct {
@@ -39,21 +49,42 @@ int fz_write_audio(const char *path, const char *name, fz_kind kind,
                 {SF_STR_SOFTWARE, tags->software}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (strs[i].v && *strs[i].v && sf_set_string(sf, strs[i].id, strs[i].v) != 0) {
-            cz_err(err, CZ_EIO, "finalization.files: %s: cannot set tag: %s", name, sf_strerror(sf));
+            cz_err(err, CZ_EIO, "finalization.files: %s: cannot set tag: %s", o->name,
+                   sf_strerror(sf));
             sf_close(sf);
-            return CZ_EIO;
+            return NULL;
         }
-    /* In slices, so a huge song never asks libsndfile for one giant write. */
-    const uint64_t slice = 1u << 16;
-    for (uint64_t f = 0; f < p->frames; f += slice) {
-        sf_count_t n = (sf_count_t)(p->frames - f < slice ? p->frames - f : slice);
-        if (sf_writef_int(sf, p->data + f * p->channels, n) != n) {
-            cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", name, sf_strerror(sf));
-            sf_close(sf);
-            return CZ_EIO;
-        }
+    return sf;
+}
+
+int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_outs,
+                   const fz_tags *tags, cz_error *err)
+{
+    SNDFILE *sf[MAX_OUTS] = {0};
+    const uint64_t slice = 1u << 14;
+    int32_t *buf = malloc(slice * a->channels * sizeof *buf);
+    int rc = 0, n = 0;
+    if (!buf || n_outs > MAX_OUTS) {
+        rc = cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
+        goto done;
     }
-    if (sf_close(sf) != 0)
-        return cz_err(err, CZ_EIO, "finalization.files: closing %s failed", name);
-    return 0;
+    for (; n < n_outs; n++)
+        if (!(sf[n] = open_out(a, q->bits, &outs[n], tags, err))) {
+            rc = err ? err->code : CZ_EIO;
+            goto done;
+        }
+    for (uint64_t f = 0; f < a->frames && !rc; f += slice) {
+        sf_count_t len = (sf_count_t)(a->frames - f < slice ? a->frames - f : slice);
+        fz_quant_run(q, a->samples + f * a->channels, buf, (size_t)len * a->channels);
+        for (int i = 0; i < n_outs && !rc; i++)
+            if (sf_writef_int(sf[i], buf, len) != len)
+                rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", outs[i].name,
+                            sf_strerror(sf[i]));
+    }
+done:
+    for (int i = 0; i < n; i++)
+        if (sf_close(sf[i]) != 0 && !rc)
+            rc = cz_err(err, CZ_EIO, "finalization.files: closing %s failed", outs[i].name);
+    free(buf);
+    return rc;
 }

@@ -144,41 +144,53 @@ typedef struct fz_run {
     cz_error *err;
 } fz_run;
 
-static int write_one(fz_run *r, const char *rel, fz_kind kind, const fz *f, const fz_pcm *p,
-                     const fz_tags *tags)
+/* Write one signal to the files named rels[0..n) (kinds[i]), quantised
+ * once from the dither stream `stream`; the paths join the file list. */
+static int write_signal(fz_run *r, const fz *f, const cz_audio *a, const char *stream,
+                        const char *const *rels, const fz_kind *kinds, int n,
+                        const fz_tags *tags, const char *what)
 {
-    char path[4096];
-    int rc = cz_job_output_path(r->job, rel, path, sizeof path, r->err);
+    char paths[2][4096];
+    fz_out outs[2];
+    for (int i = 0; i < n; i++) {
+        int rc = cz_job_output_path(r->job, rels[i], paths[i], sizeof paths[i], r->err);
+        if (rc)
+            return rc;
+        outs[i] = (fz_out){.path = paths[i], .name = rels[i], .kind = kinds[i],
+                           .flac_level = f->flac_level};
+    }
+    fz_quant q;
+    fz_quant_init(&q, f->bits, f->dither, cz_job_seed(r->job), stream);
+    int rc = fz_write_audio(a, &q, outs, n, tags, r->err);
     if (rc)
         return rc;
-    if ((rc = fz_write_audio(path, rel, kind, f->flac_level, p, tags, r->err)))
-        return rc;
-    json_array_append_new(r->files, json_string(rel));
+    if (q.clipped)
+        cz_job_log(r->job, CZ_LOG_WARN, "%s: %llu samples beyond full scale were clamped", what,
+                   (unsigned long long)q.clipped);
+    for (int i = 0; i < n; i++)
+        json_array_append_new(r->files, json_string(rels[i]));
     return 0;
 }
 
 static int write_master(fz_run *r, const fz *f, const cz_audio *master, const fz_tags *tags)
 {
-    if (!f->wav && !f->flac)
-        return 0;
-    fz_pcm p;
-    if (fz_quantize(master, f->bits, f->dither, cz_job_seed(r->job), "finalization.dither", &p))
-        return cz_err(r->err, CZ_ENOMEM, "finalization.files: out of memory");
-    if (p.clipped)
-        cz_job_log(r->job, CZ_LOG_WARN, "master.audio: %llu samples beyond full scale were clamped",
-                   (unsigned long long)p.clipped);
-    char rel[128];
-    int rc = 0;
+    char wav[80], flac[80];
+    const char *rels[2];
+    fz_kind kinds[2];
+    int n = 0;
+    snprintf(wav, sizeof wav, "%s.wav", f->base);
+    snprintf(flac, sizeof flac, "%s.flac", f->base);
     if (f->wav) {
-        snprintf(rel, sizeof rel, "%s.wav", f->base);
-        rc = write_one(r, rel, FZ_WAV, f, &p, tags);
+        rels[n] = wav;
+        kinds[n++] = FZ_WAV;
     }
-    if (!rc && f->flac) {
-        snprintf(rel, sizeof rel, "%s.flac", f->base);
-        rc = write_one(r, rel, FZ_FLAC, f, &p, tags);
+    if (f->flac) {
+        rels[n] = flac;
+        kinds[n++] = FZ_FLAC;
     }
-    fz_pcm_free(&p);
-    return rc;
+    if (!n)
+        return 0;
+    return write_signal(r, f, master, "finalization.dither", rels, kinds, n, tags, "master.audio");
 }
 
 static int write_stems(fz_run *r, const fz *f, const cz_audio *mix, const fz_tags *tags)
@@ -203,18 +215,14 @@ static int write_stems(fz_run *r, const fz *f, const cz_audio *mix, const fz_tag
         }
         snprintf(rel, sizeof rel, "stems/%s.%s", name, f->stems == 2 ? "flac" : "wav");
         snprintf(stream, sizeof stream, "finalization.dither.stem.%s", name);
-        fz_pcm p;
-        if (fz_quantize(st, f->bits, f->dither, cz_job_seed(r->job), stream, &p))
-            return cz_err(r->err, CZ_ENOMEM, "finalization.files: out of memory");
-        if (p.clipped)
-            cz_job_log(r->job, CZ_LOG_WARN, "stem %s: %llu samples beyond full scale were clamped",
-                       name, (unsigned long long)p.clipped);
         fz_tags t = *tags;
-        char title[256];
+        char title[256], what[64];
         snprintf(title, sizeof title, "%s (%s stem)", tags->title, mix->stems[i].name);
+        snprintf(what, sizeof what, "stem %s", name);
         t.title = title;
-        int rc = write_one(r, rel, f->stems == 2 ? FZ_FLAC : FZ_WAV, f, &p, &t);
-        fz_pcm_free(&p);
+        const char *rels[1] = {rel};
+        fz_kind kinds[1] = {f->stems == 2 ? FZ_FLAC : FZ_WAV};
+        int rc = write_signal(r, f, st, stream, rels, kinds, 1, &t, what);
         if (rc)
             return rc;
         if (cz_job_cancelled(r->job))

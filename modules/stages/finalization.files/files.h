@@ -8,21 +8,19 @@
 
 #include <cadenza/cadenza.h>
 
-/* Audio quantised for a file: integer samples left-justified in 32 bits
- * (what sf_writef_int takes for any PCM width). */
-typedef struct fz_pcm {
-    int32_t *data;
-    uint64_t frames;
-    uint32_t channels, rate;
-    int bits;          /* 16 or 24 */
-    uint64_t clipped;  /* samples beyond full scale, clamped */
-} fz_pcm;
+/* The rounding to file PCM: integer samples left-justified in 32 bits
+ * (what sf_writef_int takes for any PCM width), with TPDF dither (+-1 LSB
+ * peak) from the stream `stream` of the job seed when `dither`. Runs over
+ * consecutive slices of one signal. */
+typedef struct fz_quant {
+    cz_rng rng;
+    int bits;         /* 16 or 24 */
+    int dither;
+    uint64_t clipped; /* samples beyond full scale, clamped */
+} fz_quant;
 
-/* Round a to `bits`, adding TPDF dither (two uniform draws, +-1 LSB peak)
- * from the stream `stream` of the job seed when `dither`. CZ_ENOMEM. */
-int fz_quantize(const cz_audio *a, int bits, int dither, uint64_t seed,
-                const char *stream, fz_pcm *out);
-void fz_pcm_free(fz_pcm *p);
+void fz_quant_init(fz_quant *q, int bits, int dither, uint64_t seed, const char *stream);
+void fz_quant_run(fz_quant *q, const float *in, int32_t *out, size_t n);
 
 /* Tags written into every audio file. Strings may be NULL. */
 typedef struct fz_tags {
@@ -31,11 +29,19 @@ typedef struct fz_tags {
 
 typedef enum fz_kind { FZ_WAV, FZ_FLAC } fz_kind;
 
-/* Write p to path as WAV or FLAC (flac_level 0..8) with the tags.
- * CZ_EIO naming `name` (the relative path) on failure. */
-int fz_write_audio(const char *path, const char *name, fz_kind kind,
-                   int flac_level, const fz_pcm *p, const fz_tags *tags,
-                   cz_error *err);
+/* One file to write. */
+typedef struct fz_out {
+    const char *path; /* where (the staging path) */
+    const char *name; /* the relative path, for messages */
+    fz_kind kind;
+    int flac_level;   /* 0..8 */
+} fz_out;
+
+/* Quantise a once with q, slice by slice, and write the same integers to
+ * every file of outs (WAV and FLAC of one signal share the dither), with
+ * the tags. CZ_EIO naming the file on failure, CZ_ENOMEM. */
+int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_outs,
+                   const fz_tags *tags, cz_error *err);
 
 /* The score summary for song.json: tempo, key, mode, meter, bars,
  * sections, tracks with note counts. `key_name` spells the tonic. */

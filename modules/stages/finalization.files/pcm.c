@@ -3,57 +3,68 @@
  *
  * Rounding a float master to 24 or 16 bits leaves an error correlated with
  * the music (harmonic distortion in quiet passages). Adding triangular
- * (TPDF) dither first, the sum of two independent uniform values of one
- * LSB each (so +-1 LSB peak), makes the error plain noise whose level does
- * not depend on the signal. The dither comes from cz_rng seeded by the job
- * seed and a stream name per file, so the same seed writes identical bytes.
- * One 64-bit draw gives both uniforms of a sample.
+ * (TPDF) dither first, the difference of two independent uniform values of
+ * one LSB each (so +-1 LSB peak, flat spectrum), makes the error plain
+ * noise whose level does not depend on the signal. The dither comes from
+ * cz_rng seeded by the job seed and a stream name per file, so the same
+ * seed writes identical bytes. One 64-bit draw carries four 16-bit
+ * uniforms: the dither of two samples (1/65536 LSB resolution is far
+ * finer than the dither itself needs).
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include "files.h"
 
-int fz_quantize(const cz_audio *a, int bits, int dither, uint64_t seed,
-                const char *stream, fz_pcm *out)
+void fz_quant_init(fz_quant *q, int bits, int dither, uint64_t seed, const char *stream)
 {
-    *out = (fz_pcm){.frames = a->frames, .channels = a->channels, .rate = a->rate, .bits = bits};
-    size_t n = (size_t)a->frames * a->channels;
-    out->data = malloc((n ? n : 1) * sizeof *out->data);
-    if (!out->data)
-        return CZ_ENOMEM;
-    const double scale = (double)(1u << (bits - 1));
-    const double hi = scale - 1.0, lo = -scale;
-    const int shift = 32 - bits;
-    const double unit = 1.0 / 4294967296.0; /* 2^-32 */
-    cz_rng r;
-    cz_rng_init(&r, seed, stream);
-    uint64_t clipped = 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = a->samples[i];
-        if (!isfinite(v))
-            v = 0.0;
-        v *= scale;
-        if (dither) {
-            uint64_t u = cz_rng_next(&r);
-            v += (double)(uint32_t)(u >> 32) * unit - (double)(uint32_t)u * unit;
-        }
-        v = nearbyint(v);
-        if (v > hi) {
-            v = hi;
-            clipped++;
-        } else if (v < lo) {
-            v = lo;
-            clipped++;
-        }
-        out->data[i] = (int32_t)((uint32_t)(int32_t)v << shift);
-    }
-    out->clipped = clipped;
-    return 0;
+    *q = (fz_quant){.bits = bits, .dither = dither};
+    cz_rng_init(&q->rng, seed, stream);
 }
 
-void fz_pcm_free(fz_pcm *p)
+/* Round to nearest, ties to even (the default rounding mode), without a
+ * libm call: adding 1.5 * 2^52 leaves no fraction bits in a double. */
+static inline double round_even(double v)
 {
-    free(p->data);
-    p->data = NULL;
+    const double magic = 6755399441055744.0;
+    return (v + magic) - magic;
+}
+
+static inline int32_t quantise(fz_quant *q, double v, double d, double scale)
+{
+    const double hi = scale - 1.0, lo = -scale;
+    if (!isfinite(v))
+        v = 0.0;
+    v = round_even(v * scale + d);
+    if (v > hi) {
+        v = hi;
+        q->clipped++;
+    } else if (v < lo) {
+        v = lo;
+        q->clipped++;
+    }
+    return (int32_t)((uint32_t)(int32_t)v << (32 - q->bits));
+}
+
+void fz_quant_run(fz_quant *q, const float *in, int32_t *out, size_t n)
+{
+    const double scale = (double)(1u << (q->bits - 1));
+    const double unit = 1.0 / 65536.0;
+    size_t i = 0;
+    if (q->dither) {
+        for (; i + 2 <= n; i += 2) {
+            uint64_t u = cz_rng_next(&q->rng);
+            double d0 = ((double)(u >> 48) - (double)((u >> 32) & 0xFFFF)) * unit;
+            double d1 = ((double)((u >> 16) & 0xFFFF) - (double)(u & 0xFFFF)) * unit;
+            out[i] = quantise(q, in[i], d0, scale);
+            out[i + 1] = quantise(q, in[i + 1], d1, scale);
+        }
+        if (i < n) {
+            uint64_t u = cz_rng_next(&q->rng);
+            double d0 = ((double)(u >> 48) - (double)((u >> 32) & 0xFFFF)) * unit;
+            out[i] = quantise(q, in[i], d0, scale);
+        }
+    } else {
+        for (; i < n; i++)
+            out[i] = quantise(q, in[i], 0.0, scale);
+    }
 }
