@@ -345,6 +345,28 @@ int cz_http_escape(char *buf, size_t size, const char *s)
     return 0;
 }
 
+/* Length of "scheme://host:port" in url, with the default port spelt out
+ * in *port; 0 when url has no scheme. */
+static size_t origin_len(const char *url, int *port)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return 0;
+    const char *host = p + 3;
+    size_t n = (size_t)(host - url) + strcspn(host, "/?#");
+    const char *at = memchr(host, '@', n - (size_t)(host - url));
+    const char *colon = memchr(at ? at : host, ':', n - (size_t)((at ? at : host) - url));
+    *port = colon ? atoi(colon + 1) : !strncasecmp(url, "https", 5) ? 443 : 80;
+    return colon ? (size_t)(colon - url) : n;
+}
+
+int cz_http_same_origin(const char *a, const char *b)
+{
+    int pa, pb;
+    size_t la = origin_len(a, &pa), lb = origin_len(b, &pb);
+    return la && la == lb && pa == pb && !strncasecmp(a, b, la);
+}
+
 /* The URL for messages: no user:password@, no query, no fragment. */
 static void url_for_humans(const char *url, char *out, size_t n)
 {

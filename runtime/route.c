@@ -474,3 +474,63 @@ int cz_job_provider_try(cz_job *job, uint32_t i, const cz_request *req, cz_reply
             return cz_err(err, CZ_ECANCELED, "the job was cancelled while waiting to retry %s", info.name);
     }
 }
+
+/* ---- the ordered loop every strategy ends with ----------------------------------------- */
+
+uint64_t cz_route_request_hash(const cz_request *req)
+{
+    uint64_t h = cz_hash_str(0, req && req->capability ? req->capability : "");
+    char *body = req && req->body ? json_dumps(req->body, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    h = cz_hash_str(h ^ 0x5bd1e995, body ? body : "");
+    free(body);
+    return h;
+}
+
+int cz_route_in_order(cz_job *job, const cz_request *req, cz_reply *reply, const uint32_t *order, uint32_t n,
+                      const cz_try_policy *policy, const cz_route_hooks *hooks, cz_error *err)
+{
+    *reply = (cz_reply){.retry_after_ms = -1};
+    const char *cap = req && req->capability ? req->capability : "";
+    if (!n)
+        return cz_err(err, CZ_ENOTFOUND, "no provider this router may use offers '%s'", cap);
+    cz_try_policy def = {.size = sizeof def, .max_retries = -1, .backoff_ms = 500, .backoff_max_ms = 20000,
+                         .jitter = 0.5, .retry_after_max_ms = 60000};
+    char summary[CZ_ERROR_MAX] = "";
+    size_t used = 0;
+    int last = 0, asked = 0;
+    const cz_route_hooks *hk = hooks && hooks->size >= sizeof *hooks ? hooks : NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        cz_provider_info info;
+        if (cz_job_provider_info(job, order[k], &info))
+            continue;
+        cz_try_policy p = policy && policy->size >= sizeof p ? *policy : def;
+        char why[160] = "";
+        if (hk && hk->admit && hk->admit(hk->user, job, order[k], &p, why, sizeof why)) {
+            cz_route_skip(job, order[k], cap, why[0] ? why : "skipped");
+            if (used < sizeof summary)
+                used += (size_t)snprintf(summary + used, sizeof summary - used, "%s%s: skipped (%s)",
+                                         used ? "; " : "", info.name, why[0] ? why : "skipped");
+            continue;
+        }
+        cz_try_result res;
+        cz_error e = {0};
+        int rc = cz_job_provider_try(job, order[k], req, reply, &p, &res, &e);
+        asked = 1;
+        if (hk && hk->done)
+            hk->done(hk->user, job, order[k], &res);
+        if (!rc)
+            return 0;
+        last = rc;
+        if (rc == CZ_ECANCELED) {
+            if (err)
+                *err = e;
+            return rc;
+        }
+        if (used < sizeof summary)
+            used += (size_t)snprintf(summary + used, sizeof summary - used, "%s%s: %s", used ? "; " : "",
+                                     info.name, e.msg);
+    }
+    if (!asked)
+        return cz_err(err, CZ_EBUSY, "no provider could be asked for '%s': %s", cap, summary);
+    return cz_err(err, last, "no provider answered '%s': %s", cap, summary);
+}

@@ -160,6 +160,11 @@ void cz_http_error_text(const char *body, size_t len, char *out, size_t n);
  * with one). CZ_EINVAL when it does not fit. */
 int cz_http_url(char *buf, size_t size, const char *base, const char *path);
 
+/* Non-zero when URLs a and b have the same scheme, host and port: send a
+ * key only to the origin it belongs to (a download link may point at a
+ * CDN that must not see it). */
+int cz_http_same_origin(const char *a, const char *b);
+
 /* Percent-encode s for a URL query value (unreserved characters kept). */
 int cz_http_escape(char *buf, size_t size, const char *s);
 

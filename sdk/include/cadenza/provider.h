@@ -214,6 +214,36 @@ uint32_t cz_route_candidates(const cz_job *job, const json_t *names,
                              const char *capability, uint32_t *out,
                              uint32_t max);
 
+/* Per-provider decisions of a strategy, for cz_route_in_order(). Any
+ * member may be NULL. Called on the job's thread; guard shared state. */
+typedef struct cz_route_hooks {
+    uint32_t size;  /* sizeof(cz_route_hooks) */
+    void *user;
+    /* Before asking provider i: return 0 to ask it (policy is this call's
+     * own copy, to adjust, e.g. prices), or non-zero to pass it by with a
+     * reason in why (recorded as a "skipped" attempt). */
+    int (*admit)(void *user, cz_job *job, uint32_t i, cz_try_policy *policy,
+                 char *why, size_t why_size);
+    /* After asking provider i: what happened (res->code 0: it answered). */
+    void (*done)(void *user, cz_job *job, uint32_t i, const cz_try_result *res);
+} cz_route_hooks;
+
+/* The loop every strategy ends with: ask the providers in order with
+ * cz_job_provider_try() until one answers. Returns 0 with *reply filled;
+ * CZ_ENOTFOUND when n is 0; CZ_EBUSY when every provider was passed by
+ * (breakers open, budget spent); CZ_ECANCELED at once when the job is
+ * cancelled; else the last failure's code, with err naming each provider
+ * and why it failed. hooks may be NULL. */
+int cz_route_in_order(cz_job *job, const cz_request *req, cz_reply *reply,
+                      const uint32_t *order, uint32_t n,
+                      const cz_try_policy *policy, const cz_route_hooks *hooks,
+                      cz_error *err);
+
+/* A stable hash of a request (capability and body with sorted keys), to
+ * mix with the job seed where a strategy draws at random: the same job
+ * and request give the same draw. */
+uint64_t cz_route_request_hash(const cz_request *req);
+
 /* Record that provider i was not asked, and why ("circuit open",
  * "budget"): an attempt with outcome "skipped". */
 void cz_route_skip(cz_job *job, uint32_t i, const char *capability,

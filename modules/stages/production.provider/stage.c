@@ -1,0 +1,178 @@
+/*
+ * production.provider - the song's audio from whichever provider the
+ * pipeline's router reaches (ACE-Step, Replicate, the offline renderer).
+ *
+ * Reads ideation.spec and asks the router for capability "audio" with the
+ * request documented in provider.h: {caption, bpm, key, mode, meter,
+ * duration_s, seed, rate}. Whatever comes back (any rate, mono or more
+ * channels, longer or shorter than asked) is made what the rest of the
+ * pipeline expects on production.stems:
+ *
+ *   - stereo: mono is copied to both sides; of more channels the first two
+ *     are kept (left, right);
+ *   - at option `rate`, resampled with a Kaiser-windowed sinc (resample.c);
+ *   - exactly duration_s long: longer audio is cut with a `fade_ms` fade
+ *     out, shorter audio is padded with silence;
+ *   - non-finite samples (a broken download) become silence;
+ *   - one stem named "mix", equal to the main buffer.
+ *
+ * mixing.console then treats "mix" as one stem (role other), so mixing,
+ * mastering and finalization run unchanged.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cadenza/cadenza.h>
+
+#include "pp.h"
+
+#define MOD "production.provider"
+
+static const cz_port reads[] = {
+    CZ_READ("ideation.spec", CZ_TYPE_JSON, "caption, tempo, key, mode, meter and duration to ask for"),
+    CZ_PORTS_END};
+
+static const cz_port writes[] = {
+    CZ_WRITE("production.stems", CZ_TYPE_AUDIO, "the rendered song: stereo at `rate`, one stem \"mix\""),
+    CZ_PORTS_END};
+
+static const cz_option options[] = {
+    CZ_OPTION_INT("rate", "48000", 8000, 192000, "sample rate of production.stems (Hz)"),
+    CZ_OPTION_FLOAT("fade_ms", "20", 0, 10000, "fade out where longer audio is cut to the song's length"),
+    CZ_OPTION_FLOAT("max_duration_s", "900", 1, 3600, "longest song asked for"),
+    CZ_OPTIONS_END};
+
+typedef struct stage {
+    uint32_t rate;
+    double fade_ms, max_s;
+} stage;
+
+static int pp_init(const cz_init *args, void **instance, cz_error *err)
+{
+    stage *s = calloc(1, sizeof *s);
+    if (!s)
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+    s->rate = (uint32_t)cz_opt_int(args->options, "rate");
+    s->fade_ms = cz_opt_float(args->options, "fade_ms");
+    s->max_s = cz_opt_float(args->options, "max_duration_s");
+    *instance = s;
+    return 0;
+}
+
+static void pp_fini(void *instance)
+{
+    free(instance);
+}
+
+static const char *str_or(const json_t *spec, const char *k, const char *def)
+{
+    const char *v = json_string_value(json_object_get(spec, k));
+    return v && *v ? v : def;
+}
+
+static double num_or(const json_t *spec, const char *k, double def)
+{
+    const json_t *v = json_object_get(spec, k);
+    return json_is_number(v) && isfinite(json_number_value(v)) ? json_number_value(v) : def;
+}
+
+static json_t *audio_request(const stage *s, cz_job *job, const json_t *spec, double seconds)
+{
+    const char *caption = str_or(spec, "caption", str_or(spec, "prompt", ""));
+    return json_pack("{s:s,s:f,s:s,s:s,s:s,s:f,s:I,s:i}", "caption", caption, "bpm",
+                     num_or(spec, "tempo_bpm", 120), "key", str_or(spec, "key", "C"), "mode",
+                     str_or(spec, "mode", "major"), "meter", str_or(spec, "meter", "4/4"), "duration_s", seconds,
+                     "seed", (json_int_t)(cz_job_seed(job) & 0x7fffffffffffffffULL), "rate", (int)s->rate);
+}
+
+/* Left and right of the provider's audio, interleaved, at its own rate. */
+static float *to_stereo(const cz_audio *a)
+{
+    float *st = malloc((size_t)a->frames * 2 * sizeof *st);
+    if (!st)
+        return NULL;
+    for (uint64_t i = 0; i < a->frames; i++) {
+        const float *f = a->samples + i * a->channels;
+        float l = f[0], r = a->channels > 1 ? f[1] : f[0];
+        st[2 * i] = isfinite(l) ? l : 0.0f;
+        st[2 * i + 1] = isfinite(r) ? r : 0.0f;
+    }
+    return st;
+}
+
+static int pp_run(void *instance, cz_job *job, cz_error *err)
+{
+    stage *s = instance;
+    const json_t *spec = NULL;
+    if (cz_bus_get_json(cz_job_bus(job), "ideation.spec", &spec) || !json_is_object(spec))
+        return cz_err(err, CZ_ENOTFOUND, MOD ": ideation.spec is missing or not an object (run an ideation stage first)");
+    if (!cz_job_has_router(job))
+        return cz_err(err, CZ_ENOTFOUND,
+                      MOD ": the pipeline has no router, so no provider can render audio (see docs/providers.md)");
+    double seconds = num_or(spec, "duration_s", 120);
+    seconds = seconds < 1 ? 1 : seconds > s->max_s ? s->max_s : seconds;
+    json_t *body = audio_request(s, job, spec, seconds);
+    if (!body)
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+    cz_request req = {"audio", body};
+    cz_reply reply;
+    cz_error sub = {0};
+    int rc = cz_job_request(job, &req, &reply, &sub);
+    json_decref(body);
+    if (rc) {
+        cz_reply_clear(&reply);
+        return cz_err(err, rc, MOD ": no audio: %s", sub.msg);
+    }
+    const cz_audio *a = reply.audio;
+    if (!a || !a->frames || !a->channels || !a->rate) {
+        cz_reply_clear(&reply);
+        return cz_err(err, CZ_EPROTO, MOD ": provider %s answered without audio", reply.provider);
+    }
+    float *st = to_stereo(a);
+    uint64_t frames = a->frames;
+    if (st && a->rate != s->rate) {
+        uint64_t n = 0;
+        float *rs = pp_resample(st, frames, 2, a->rate, s->rate, &n);
+        free(st);
+        st = rs;
+        frames = n;
+    }
+    uint32_t got_rate = a->rate;
+    double got_s = cz_audio_seconds(a);
+    uint64_t want = (uint64_t)llround(seconds * s->rate);
+    cz_audio *out = st ? cz_audio_new(s->rate, 2, want) : NULL;
+    if (!out) {
+        free(st);
+        cz_reply_clear(&reply);
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory for %.0f s of audio", seconds);
+    }
+    uint64_t keep = frames < want ? frames : want;
+    memcpy(out->samples, st, (size_t)keep * 2 * sizeof(float));
+    free(st);
+    if (frames > want) { /* cut: fade out so the cut does not click */
+        uint64_t fade = (uint64_t)(s->fade_ms / 1000.0 * s->rate);
+        if (fade > keep)
+            fade = keep;
+        for (uint64_t i = 0; i < fade; i++) {
+            float g = (float)(fade - i) / (float)fade;
+            out->samples[2 * (keep - fade + i)] *= g;
+            out->samples[2 * (keep - fade + i) + 1] *= g;
+        }
+    }
+    cz_audio *mix = cz_audio_clone(out);
+    if (!mix || cz_audio_add_stem(out, "mix", mix)) {
+        cz_audio_unref(out);
+        cz_reply_clear(&reply);
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+    }
+    cz_job_status(job, "via %s: %.1f s at %u Hz -> %.1f s at %u Hz", reply.provider, got_s, got_rate, seconds,
+                  s->rate);
+    cz_reply_clear(&reply);
+    return cz_bus_put_audio(cz_job_bus(job), "production.stems", out);
+}
+
+CZ_MODULE(.name = "production.provider", .version = "1.0.0", .kind = CZ_KIND_STAGE,
+          .summary = "The song's audio from the router's audio providers (ACE-Step, Replicate, offline)",
+          .reads = reads, .writes = writes, .options = options, .init = pp_init, .run = pp_run,
+          .fini = pp_fini, .requests = (const char *const[]){"audio", NULL});
