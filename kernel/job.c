@@ -73,6 +73,22 @@ void cz_job_status(cz_job *job, const char *fmt, ...)
     va_end(ap);
 }
 
+int cz_job_take_audio(cz_job *job, const char *key, cz_audio **out, cz_error *err)
+{
+    const cz_audio *a;
+    *out = NULL;
+    int rc = cz_bus_get_audio(job->bus, key, &a);
+    if (rc)
+        return cz_err(err, rc, "cannot take '%s': %s", key ? key : "(null)",
+                      rc == CZ_ETYPE ? "it is not audio" : "no such key");
+    cz_audio_ref(a);
+    *out = (cz_audio *)a;
+    /* The bus's reference goes with the value when nobody after us needs it. */
+    if (!job->keep_all && !cz_job_key_live(job, key, job->stage_index))
+        cz_bus_remove(job->bus, key);
+    return 0;
+}
+
 /* A relative path of plain components: no "", ".", ".." or hidden names. */
 static int safe_relpath(const char *rel)
 {

@@ -13,6 +13,8 @@ struct cz_job {
     char *key;
     const char *stage;       /* running stage name */
     const cz_instance *cur;  /* running stage instance */
+    size_t stage_index;      /* index of the running stage */
+    int keep_all;            /* values are kept: nothing may be taken */
     char status[160];        /* the stage's cz_job_status note */
     char *out_dir;           /* --out, or NULL */
     char *staging;           /* private folder inside out_dir */
@@ -20,6 +22,9 @@ struct cz_job {
     json_t *attempts;        /* router.attempts so far */
     const volatile int *cancel;
 };
+
+/* Does a stage after `done` declare it reads key? (runner.c) */
+int cz_job_key_live(const cz_job *job, const char *key, size_t done);
 
 int cz_job_outputs_begin(cz_job *job, const char *out_dir, cz_error *err);
 /* Publish (success) or discard the staged files; `files` collects the

@@ -102,6 +102,16 @@ static int check_writes(cz_job *job, const cz_instance *in, cz_error *err)
     return 0;
 }
 
+/* Does any stage after `done` declare it reads key? */
+int cz_job_key_live(const cz_job *job, const char *key, size_t done)
+{
+    for (size_t s = done + 1; s < job->g->n_stages; s++)
+        for (size_t v = 0; v < job->g->stages[s].n_variants; v++)
+            if (reads_key(&job->g->stages[s].variants[v], key))
+                return 1;
+    return 0;
+}
+
 /* Drop values that no stage after `done` reads (declared reads). */
 static void release_dead(cz_job *job, size_t done)
 {
@@ -109,16 +119,10 @@ static void release_dead(cz_job *job, size_t done)
                                        "router.attempts", NULL};
     for (size_t k = cz_bus_count(job->bus); k-- > 0;) {
         const char *key = cz_bus_key_at(job->bus, k);
-        int live = 0;
+        int live = !strncmp(key, "ab.", 3);
         for (size_t i = 0; keep[i] && !live; i++)
-            live = !strcmp(keep[i], key) || !strncmp(key, "ab.", 3);
-        for (size_t s = done + 1; s < job->g->n_stages && !live; s++)
-            for (size_t v = 0; v < job->g->stages[s].n_variants && !live; v++) {
-                const cz_port *r = job->g->stages[s].variants[v].mod->desc.reads;
-                for (size_t i = 0; r && r[i].key && !live; i++)
-                    live = !strcmp(r[i].key, key);
-            }
-        if (!live && cz_bus_type(job->bus, key) >= CZ_TYPE_JSON)
+            live = !strcmp(keep[i], key);
+        if (!live && cz_bus_type(job->bus, key) >= CZ_TYPE_JSON && !cz_job_key_live(job, key, done))
             cz_bus_remove(job->bus, key);
     }
 }
@@ -126,7 +130,7 @@ static void release_dead(cz_job *job, size_t done)
 int cz_job_run(cz_graph *g, const cz_job_params *p, cz_job_result *res)
 {
     memset(res, 0, sizeof *res);
-    cz_job job = {.g = g, .cancel = p->cancel};
+    cz_job job = {.g = g, .cancel = p->cancel, .keep_all = p->keep_all};
     job.bus = p->bus ? p->bus : cz_bus_new();
     job.seed = p->has_seed ? p->seed : g->pipe->seed;
     const char *prompt = p->prompt ? p->prompt : "";
@@ -171,6 +175,7 @@ int cz_job_run(cz_graph *g, const cz_job_params *p, cz_job_result *res)
             cz_bus_put_json(job.bus, "job.stages", now);
         }
         job.stage = s->def->name;
+        job.stage_index = i;
         job.cur = in;
         job.status[0] = 0;
         cz_bus_set_writer(job.bus, s->def->name, in->mod->desc.name, in->mod->desc.version);

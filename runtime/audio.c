@@ -87,3 +87,37 @@ const cz_audio *cz_audio_stem(const cz_audio *a, const char *name)
             return a->stems[i].audio;
     return NULL;
 }
+
+static int exclusive(const cz_audio *a)
+{
+    return __atomic_load_n(&a->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
+int cz_audio_make_writable(cz_audio **pa)
+{
+    cz_audio *a = *pa;
+    if (!a)
+        return CZ_EINVAL;
+    if (!exclusive(a)) {
+        /* A shell of our own: copied samples, stems shared for now. */
+        cz_audio *c = cz_audio_clone(a);
+        if (!c)
+            return CZ_ENOMEM;
+        cz_audio_unref(a);
+        a = c;
+        *pa = a;
+    }
+    for (uint32_t i = 0; i < a->n_stems; i++) {
+        cz_audio *st = a->stems[i].audio;
+        if (exclusive(st))
+            continue;
+        cz_audio *c = cz_audio_new(st->rate, st->channels, st->frames);
+        if (!c)
+            return CZ_ENOMEM;
+        if (st->frames)
+            memcpy(c->samples, st->samples, st->frames * st->channels * sizeof(float));
+        a->stems[i].audio = c;
+        cz_audio_unref(st);
+    }
+    return 0;
+}

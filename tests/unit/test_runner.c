@@ -20,8 +20,8 @@ static cz_registry *reg;
 
 static void setup(void)
 {
-    static const char *const mods[] = {"writer", "reader", "fail", "output", "variant_a",
-                                       "variant_b", "liar", "noop", NULL};
+    static const char *const mods[] = {"writer", "reader", "fail", "output", "variant_a", "variant_b",
+                                       "liar", "noop", "audio_maker", "audio_taker", NULL};
     index_path = kit_registry(mods);
     cz_error err = {0};
     if (cz_registry_open(index_path, &reg, &err))
@@ -279,6 +279,39 @@ START_TEST(same_seed_same_key_default)
 }
 END_TEST
 
+START_TEST(the_last_reader_takes_audio_in_place)
+{
+    const char *yaml = "pipeline: t\nstages:\n  - {stage: m, module: test.audio_maker}\n"
+                       "  - {stage: t, module: test.audio_taker}\n";
+    cz_graph *g = graph(yaml);
+    cz_job_params p = {0};
+    cz_job_result res;
+    ck_assert_int_eq(cz_job_run(g, &p, &res), 0);
+    int in_place = 0;
+    cz_bus_get_bool(res.bus, "test.in_place", &in_place);
+    ck_assert_msg(in_place, "the last reader had to copy");
+    ck_assert_int_eq(cz_bus_type(res.bus, "test.audio"), CZ_TYPE_NONE); /* moved, not copied */
+    double first;
+    cz_bus_get_float(res.bus, "test.first", &first);
+    ck_assert(first == 0.75);
+    cz_job_result_free(&res);
+    /* When values are kept (checkpoints, --save-bus) the original survives
+     * untouched and the taker works on a copy. */
+    p.keep_all = 1;
+    ck_assert_int_eq(cz_job_run(g, &p, &res), 0);
+    cz_bus_get_bool(res.bus, "test.in_place", &in_place);
+    ck_assert(!in_place);
+    const cz_audio *orig;
+    ck_assert_int_eq(cz_bus_get_audio(res.bus, "test.audio", &orig), 0);
+    ck_assert(orig->samples[0] == 0.25f && cz_audio_stem(orig, "x")->samples[0] == 0.125f);
+    const cz_audio *d;
+    cz_bus_get_audio(res.bus, "test.doubled_audio", &d);
+    ck_assert(d->samples[0] == 0.5f && cz_audio_stem(d, "x")->samples[0] == 0.25f);
+    cz_job_result_free(&res);
+    cz_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("runner");
@@ -293,6 +326,7 @@ int main(void)
     tcase_add_test(tc, variant_choice_is_stable_and_follows_weights);
     tcase_add_test(tc, variant_choice_is_recorded_on_the_bus);
     tcase_add_test(tc, same_seed_same_key_default);
+    tcase_add_test(tc, the_last_reader_takes_audio_in_place);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -50,6 +50,15 @@ cz_audio *cz_audio_clone(const cz_audio *a);
 void cz_audio_ref(const cz_audio *a);
 void cz_audio_unref(const cz_audio *a);
 
+/* Make *a safe to write in place, like GStreamer's make_writable: when the
+ * buffer or any of its stems is shared (another reference exists), the
+ * shared parts are copied and *a is replaced by a writable buffer holding
+ * one reference (the caller's old reference is released). A buffer nobody
+ * else holds is returned as it is, at no cost. CZ_ENOMEM on failure (then
+ * *a is unchanged). Pair with cz_job_take_audio() to process a large
+ * buffer in place instead of allocating a second one. */
+int cz_audio_make_writable(cz_audio **a);
+
 /* Attach `stem` under `name`, taking over the caller's reference.
  * CZ_EINVAL when rate, channels or length differ, or the name is taken
  * (the reference is released then too). */

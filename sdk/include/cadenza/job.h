@@ -53,6 +53,16 @@ int cz_job_has_output(const cz_job *job);
 int cz_job_output_path(cz_job *job, const char *relpath, char *buf,
                        size_t size, cz_error *err);
 
+/* Take the audio at `key` for processing in place. When no later stage
+ * declares it reads `key` (and the job is not keeping every value, as a
+ * checkpoint or --save-bus does), the key is removed from the bus and *out
+ * gets the bus's reference: with cz_audio_make_writable() the buffers are
+ * then written in place, without a copy. Otherwise the value stays and
+ * *out is a new reference, which make_writable copies. Either way the
+ * caller owns one reference to release (or to put back under another key).
+ * CZ_ENOTFOUND / CZ_ETYPE as for cz_bus_get_audio. */
+int cz_job_take_audio(cz_job *job, const char *key, cz_audio **out, cz_error *err);
+
 /* Log a line attributed to the running stage and module. */
 void cz_job_log(cz_job *job, cz_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
