@@ -182,8 +182,11 @@ size_t id_parse_key(const id_text *t, size_t i, id_facts *f)
     int bare_a = k->s[0] == 'a' && !has_acc && !*rest;
 
     if (inline_mode >= 0) {
-        /* "F#m" anywhere; "Dm" capitalised; "am"/"dm" only after in/key */
-        if (!ctx && !has_acc && !(upper && strcmp(k->s, "am")))
+        /* "F#m" anywhere; "Dm" capitalised; "am"/"dm" only after in/key or
+         * before "key", "chords", ... ("Am key", "dm chords") */
+        int noun_after = j < t->n && !(t->tok[j].flags & ID_TOK_BREAK) &&
+                         id_word_in(t->tok[j].s, key_nouns);
+        if (!ctx && !has_acc && !noun_after && !(upper && strcmp(k->s, "am")))
             return 0;
     } else if (mode >= 0) {
         if (bare_a && !upper) {

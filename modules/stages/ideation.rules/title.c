@@ -123,11 +123,18 @@ static int content_title(const id_text *t, char *out, size_t cap)
 {
     out[0] = 0;
     int n = 0;
+    const char *taken[3];
     for (size_t j = 0; j < t->n && n < 3; j++) {
         const id_tok *k = &t->tok[j];
         if ((k->flags & (ID_TOK_USED | ID_TOK_NEG)) || !is_word(k) ||
             id_word_in(k->s, stop) || strlen(k->s) < 3)
             continue;
+        int dup = 0;
+        for (int x = 0; x < n; x++)
+            dup |= !strcmp(taken[x], k->s);
+        if (dup)
+            continue;
+        taken[n] = k->s;
         if (n && (k->flags & ID_TOK_BREAK))
             break; /* keep to one phrase */
         if (!title_append(out, cap, t, k))
