@@ -99,37 +99,28 @@ float mst_limiter_compute(mst_limiter *l, double g, double c)
     }
     sliding_min(need, hold, l->tmp2, n, l->attack);
 
-    /* Release, in place on hold. */
-    double r = 1.0;
+    /* Release, then two moving averages of attack/2 steps, in one pass
+     * (three independent running recurrences the CPU overlaps): r into
+     * hold (in place), the first average into tmp2, the second into gc.
+     * Before the song the gain is taken as 1. */
+    const uint32_t w = l->attack / 2;
+    const double inv = 1.0 / w;
+    float *avg1 = l->tmp2, *gc = l->gc;
+    double r = 1.0, sum1 = w, sum2 = w;
+    float gmin = 1.0f;
     for (size_t k = 0; k < n; k++) {
         double rel = 1.0 - (1.0 - r) * l->release;
         r = hold[k] < rel ? hold[k] : rel;
         if (r > 1.0 - 1e-7)
             r = 1.0;
         hold[k] = (float)r;
-    }
-
-    /* Two moving averages of attack/2 steps: hold -> tmp2 -> gc. The
-     * signal before the song is taken as unity gain. */
-    uint32_t w = l->attack / 2;
-    const float *src = hold;
-    float *dst = l->tmp2;
-    for (int pass = 0; pass < 2; pass++) {
-        const double inv = 1.0 / w;
-        double sum = w; /* w samples of 1.0 before the start */
-        for (size_t k = 0; k < n; k++) {
-            sum += src[k] - (k >= w ? src[k - w] : 1.0f);
-            dst[k] = (float)(sum * inv);
-        }
-        src = dst;
-        dst = l->gc;
-    }
-    float gmin = 1.0f;
-    for (size_t k = 0; k < n; k++) {
-        if (l->gc[k] > 1.0f)
-            l->gc[k] = 1.0f;
-        if (l->gc[k] < gmin)
-            gmin = l->gc[k];
+        sum1 += hold[k] - (k >= w ? hold[k - w] : 1.0f);
+        avg1[k] = (float)(sum1 * inv);
+        sum2 += avg1[k] - (k >= w ? avg1[k - w] : 1.0f);
+        float v = (float)(sum2 * inv);
+        v = v > 1.0f ? 1.0f : v;
+        gc[k] = v;
+        gmin = v < gmin ? v : gmin;
     }
     return gmin;
 }
@@ -137,14 +128,16 @@ float mst_limiter_compute(mst_limiter *l, double g, double c)
 void mst_limiter_predict(const mst_limiter *l, const double *keb,
                          uint32_t sub_len, double *sub, size_t n_sub)
 {
-    for (size_t s = 0; s < n_sub; s++)
-        sub[s] = 0;
-    for (size_t k = 0; k < l->m; k++) {
-        size_t s = (size_t)((uint64_t)k * MST_CTL / sub_len);
-        if (s >= n_sub)
-            break;
-        double a = l->gc[k], b = l->gc[k + 1];
-        sub[s] += keb[k] * (a * a + a * b + b * b) / 3.0;
+    /* Control block k belongs to the sub-block its first frame is in. */
+    size_t k = 0;
+    for (size_t s = 0; s < n_sub; s++) {
+        uint64_t end = (uint64_t)(s + 1) * sub_len;
+        double e = 0;
+        for (; k < l->m && (uint64_t)k * MST_CTL < end; k++) {
+            double a = l->gc[k], b = l->gc[k + 1];
+            e += keb[k] * (a * a + a * b + b * b);
+        }
+        sub[s] = e / 3.0;
     }
 }
 

@@ -285,7 +285,15 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
     for (size_t k = 0; k < j.lim.m; k++)
         pmax = j.lim.pb[k] > pmax ? j.lim.pb[k] : pmax;
     float gmin = 1.0f;
-    double input_lufs = predict(&j, 1.0, HUGE_VAL, sub_len, n_sub, &gmin);
+    /* The input's loudness: the block energies as they are. */
+    size_t kk = 0;
+    for (size_t s = 0; s < n_sub; s++) {
+        double e = 0;
+        for (; kk < j.lim.m && (uint64_t)kk * MST_CTL < (uint64_t)(s + 1) * sub_len; kk++)
+            e += j.keb[kk];
+        j.sub[s] = e;
+    }
+    double input_lufs = mst_integrated(j.sub, n_sub, sub_len);
     if (cz_job_cancelled(job)) {
         rc = cz_err(err, CZ_ECANCELED, "mastering.streaming: cancelled");
         goto done;
@@ -295,7 +303,7 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
     double ceil_db = m->true_peak_db - TP_MARGIN_DB;
     double gdb = isfinite(input_lufs) ? m->target_lufs - input_lufs : 0.0;
     double cap_db = pmax > 0 ? ceil_db + m->max_limiting_db - db(pmax) : 0.0;
-    int capped = 0, passes = 0, silent = !isfinite(input_lufs);
+    int capped = 0, passes = 0, predictions = 0, silent = !isfinite(input_lufs);
     for (;;) {
         passes++;
         double c = lin(ceil_db);
@@ -314,6 +322,8 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
                 }
                 double l = predict(&j, lin(gdb), c, sub_len, n_sub, &gmin);
                 double e = m->target_lufs - l;
+                predictions++;
+                cz_job_log(job, CZ_LOG_DEBUG, "predict: gain %+.3f dB -> %.3f LUFS", gdb, l);
                 if (fabs(e) < PREDICT_TOL_LU || (capped && e > 0) || !isfinite(l))
                     break;
                 double slope = 1.0;
@@ -329,15 +339,15 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
                 gdb += e / slope;
             }
         }
-        if (passes > 1)
+            if (passes > 1)
             render_input(m, &j, mix, out->samples, 0);
         float speak = mst_limiter_apply(&j.lim, out->samples, frames, ch, lin(gdb));
-        if ((rc = mst_measure_master(&m->tp, &j.lim, lin(gdb), out, m->true_peak_db,
+            if ((rc = mst_measure_master(&m->tp, &j.lim, lin(gdb), out, m->true_peak_db,
                                      speak, m->use_ebur128, &meas))) {
             rc = cz_err(err, rc, "mastering.streaming: out of memory while measuring");
             goto done;
         }
-        if (passes >= MAX_PASSES || cz_job_cancelled(job))
+            if (passes >= MAX_PASSES || cz_job_cancelled(job))
             break;
         int redo = 0;
         if (meas.true_peak > m->true_peak_db) {
@@ -419,9 +429,9 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
                   loud_ok && peak_ok ? "" : " (target not reached)");
     cz_job_log(job, CZ_LOG_INFO,
                "master: %.2f LUFS (target %.1f), LRA %.1f LU, %.2f dBTP, gain %+.2f dB, "
-               "limiting up to %.2f dB, glue up to %.2f dB, %d pass(es)",
+               "limiting up to %.2f dB, glue up to %.2f dB, %d pass(es), %d prediction(s)",
                meas.integrated, m->target_lufs, meas.lra, meas.true_peak, gdb,
-               -db(gmin), glue_gr, passes);
+               -db(gmin), glue_gr, passes, predictions);
 
     rc = cz_bus_put_audio(bus, "master.audio", out);
     out = NULL;
