@@ -412,7 +412,7 @@ static int cmd_inspect(cli *c)
                json_string_value(json_object_get(o, "type")), def ? def : "null");
         free(def);
         if (json_object_get(o, "min"))
-            printf(", range %g to %g", json_number_value(json_object_get(o, "min")),
+            printf(", range %.15g to %.15g", json_number_value(json_object_get(o, "min")),
                    json_number_value(json_object_get(o, "max")));
         if (json_object_get(o, "choices")) {
             char *ch = json_dumps(json_object_get(o, "choices"), JSON_COMPACT);
