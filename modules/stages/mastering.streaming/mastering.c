@@ -181,19 +181,31 @@ static void render_input(const mst *m, mst_job *j, const cz_audio *mix,
     mst_filt_init(&eqf, j->eq, j->n_eq);
     mst_filt_init(&kf, j->kw, 2);
     mst_glue_init(&glue, &m->glue, mix->rate, GLUE_BLOCK, j->programme);
+    /* The K-weighting runs one chunk behind the EQ, in the same loop. */
     size_t tp_done = 0;
+    uint64_t prev = 0, prev_n = 0; /* the chunk waiting for K-weighting */
     for (uint64_t s = 0; s < frames; s += chunk) {
         uint64_t n = s + chunk < frames ? chunk : frames - s;
         float *xs = x + s * ch;
-        mst_filt_run(&eqf, mix->samples + s * ch, xs, n, ch);
+        if (measure && prev_n == n)
+            mst_filt_run_energy(&eqf, mix->samples + s * ch, xs, &kf, x + prev * ch, n, ch,
+                                MST_CTL, j->keb + prev / MST_CTL);
+        else {
+            if (measure && prev_n)
+                mst_filt_energy(&kf, x + prev * ch, prev_n, ch, MST_CTL, j->keb + prev / MST_CTL);
+            mst_filt_run(&eqf, mix->samples + s * ch, xs, n, ch);
+        }
         mst_glue_run(&glue, xs, n, ch);
         if (!measure)
             continue;
-        mst_filt_energy(&kf, xs, n, ch, MST_CTL, j->keb + s / MST_CTL);
+        prev = s;
+        prev_n = n;
         size_t upto = s + n == frames ? j->lim.m : (size_t)((s + n) / MST_CTL) - 1;
         mst_tp_blocks(&m->tp, x, frames, ch, MST_CTL, tp_done, upto, j->lim.pb + tp_done);
         tp_done = upto;
     }
+    if (measure && prev_n)
+        mst_filt_energy(&kf, x + prev * ch, prev_n, ch, MST_CTL, j->keb + prev / MST_CTL);
     j->glue_gr = glue.max_gr;
 }
 

@@ -60,6 +60,11 @@ void mst_filt_run(mst_filt *f, const float *in, float *out, uint64_t frames,
  * blk)] (the last block may be partial). */
 void mst_filt_energy(mst_filt *f, const float *in, uint64_t frames,
                      uint32_t ch, uint32_t blk, double *energy);
+/* Both at once, on two different stretches of the same length: ef over
+ * ein -> eout, and kf's energy over kin (both chains overlap in the CPU). */
+void mst_filt_run_energy(mst_filt *ef, const float *ein, float *eout, mst_filt *kf,
+                         const float *kin, uint64_t frames, uint32_t ch, uint32_t blk,
+                         double *energy);
 
 /* ---- glue compressor (glue.c) ---------------------------------------- */
 
