@@ -450,7 +450,7 @@ int cz_job_provider_try(cz_job *job, uint32_t i, const cz_request *req, cz_reply
         }
         scrub(e.msg, secrets, n_secrets);
         char shortmsg[241];
-        snprintf(shortmsg, sizeof shortmsg, "%s", e.msg);
+        snprintf(shortmsg, sizeof shortmsg, "%.*s", (int)sizeof shortmsg - 1, e.msg);
         cz_attempt a = {.provider = info.name, .capability = req->capability,
                         .outcome = !rc ? "ok" : last ? "failed" : "retry", .http_status = reply->http_status,
                         .latency_ms = ms, .bytes = reply->bytes, .cost = cost, .error = rc ? shortmsg : NULL};

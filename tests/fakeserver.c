@@ -54,6 +54,7 @@ struct fs_server {
     int delay_ms;
     char *chat;
     int output_list;
+    char file_base[64];
     int wav_rate, wav_channels;
     double wav_seconds;
     int polls;
@@ -324,6 +325,11 @@ static void openai(fs_server *s, int fd, const fs_req *r, const json_t *body, fa
             *close_after = 1;
             return;
         }
+        if (f.f == FS_STREAM_ERROR && i == 1) {
+            chunk(fd, "data: {\"error\":{\"message\":\"The server is overloaded\",\"type\":\"server_error\"}}\n\n");
+            sse_end(fd);
+            return;
+        }
         char *q = jstr(p[i]);
         /* The second piece comes as two data lines of one event, which the
          * standard joins with a newline: JSON does not mind. */
@@ -374,6 +380,11 @@ static void anthropic(fs_server *s, int fd, const fs_req *r, const json_t *body,
         if (f.f == FS_CUT && i == 1) {
             chunk(fd, "event: content_block_delta\ndata: {\"type\":\"content_block_del");
             *close_after = 1;
+            return;
+        }
+        if (f.f == FS_STREAM_ERROR && i == 1) {
+            chunk(fd, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+            sse_end(fd);
             return;
         }
         char *q = jstr(p[i]);
@@ -492,7 +503,7 @@ static void replicate(fs_server *s, int fd, const fs_req *r, const json_t *body,
         return;
     }
     char out[200];
-    snprintf(out, sizeof out, "%s/files/%s.wav", s->url, id);
+    snprintf(out, sizeof out, "%s/files/%s.wav", s->file_base[0] ? s->file_base : s->url, id);
     json_t *output = s->output_list ? json_pack("[s]", out) : json_string(out);
     respond_json(fd, 200, "OK", json_pack("{s:s,s:s,s:o,s:n,s:{s:f}}", "id", id, "status", "succeeded",
                                           "output", output, "error", "metrics", "predict_time", 1.5));
@@ -524,9 +535,13 @@ static void serve(fs_server *s, int fd, const fs_req *r, int *close_after)
         nap(s, delay);
     const int is_file = !strncmp(r->path, "/files/", 7) || !strncmp(r->path, "/v1/audio", 9);
     if (!is_file && !authorised(s, r)) {
+        char got[256] = "", msg[400];
+        if (!fs_header(r, "x-api-key", got, sizeof got) && fs_header(r, "Authorization", got, sizeof got) &&
+            !strncmp(got, "Bearer ", 7))
+            memmove(got, got + 7, strlen(got + 7) + 1);
+        snprintf(msg, sizeof msg, "Incorrect API key provided: %s", got);
         respond_json(fd, 401, "Unauthorized",
-                     json_pack("{s:{s:s,s:s}}", "error", "message", "Incorrect API key provided", "type",
-                               "authentication_error"));
+                     json_pack("{s:{s:s,s:s}}", "error", "message", msg, "type", "authentication_error"));
         return;
     }
     switch (f.f) {
@@ -768,6 +783,11 @@ void fs_set_output_list(fs_server *s, int on)
     s->output_list = on;
 }
 
+void fs_set_file_base(fs_server *s, const char *url)
+{
+    snprintf(s->file_base, sizeof s->file_base, "%s", url ? url : "");
+}
+
 void fs_set_wav(fs_server *s, int rate, int channels, double seconds)
 {
     s->wav_rate = rate;
@@ -945,6 +965,19 @@ cz_job *fs_pipe_current(fs_pipe *p)
     if (!p->has_job)
         fs_pipe_job(p, 1);
     return &p->job;
+}
+
+int fs_pipe_run(fs_pipe *p, const char *prompt, uint64_t seed, const char *out_dir, cz_error *err)
+{
+    fs_pipe_job(p, seed);
+    cz_job_params prm = {.prompt = prompt, .seed = seed, .has_seed = 1, .bus = p->job.bus, .keep_all = 1,
+                         .out_dir = out_dir};
+    cz_job_result res;
+    int rc = cz_job_run(p->g, &prm, &res);
+    if (err)
+        *err = res.err;
+    cz_job_result_free(&res);
+    return rc;
 }
 
 cz_bus *fs_pipe_bus(fs_pipe *p)

@@ -39,8 +39,11 @@ typedef enum fs_fault {
     FS_CUT,        /* the response stops in the middle (mid-event for SSE),
                       then the connection closes */
     FS_HANG,       /* read the request, never answer */
-    FS_GEN_FAIL    /* audio: the generation task fails (ACE-Step status 2,
+    FS_GEN_FAIL,   /* audio: the generation task fails (ACE-Step status 2,
                       Replicate status failed) */
+    FS_STREAM_ERROR /* chat streams: an error event after the first chunk
+                       (Anthropic: event error, overloaded_error; OpenAI: a
+                       data chunk holding "error") */
 } fs_fault;
 
 typedef struct fs_server fs_server;
@@ -62,7 +65,8 @@ int fs_port(const fs_server *s);
 const char *fs_url(const fs_server *s);
 
 /* Require this key (Authorization: Bearer KEY or x-api-key: KEY); others
- * get 401. NULL: no check. */
+ * get 401, whose message quotes the key presented (as some services do):
+ * the client must keep it out of its own messages. NULL: no check. */
 void fs_set_key(fs_server *s, const char *key);
 /* Wait this long before every answer. */
 void fs_set_delay_ms(fs_server *s, int ms);
@@ -70,6 +74,9 @@ void fs_set_delay_ms(fs_server *s, int ms);
 void fs_set_chat(fs_server *s, const char *text);
 /* Replicate's output as a list of URLs instead of one string. */
 void fs_set_output_list(fs_server *s, int on);
+/* Where Replicate output files live (default: this server), e.g. another
+ * fake server standing in for a CDN. */
+void fs_set_file_base(fs_server *s, const char *url);
 /* The WAV served for audio (default 44100 Hz, 2 channels, 1.5 s). */
 void fs_set_wav(fs_server *s, int rate, int channels, double seconds);
 /* Polls a generation task stays running before it is done (default 1). */
@@ -110,6 +117,9 @@ int fs_pipe_ask(fs_pipe *p, const char *capability, const char *body_json,
 int fs_pipe_call(fs_pipe *p, const char *name, const char *capability,
                  const char *body_json, cz_reply *reply, cz_error *err);
 cz_job *fs_pipe_current(fs_pipe *p);
+/* Run the pipeline's stages as one job (cz_job_run) on a fresh bus kept
+ * as the current job's bus. Returns the job's status; err gets its error. */
+int fs_pipe_run(fs_pipe *p, const char *prompt, uint64_t seed, const char *out_dir, cz_error *err);
 cz_bus *fs_pipe_bus(fs_pipe *p);
 /* The current job's router.attempts (an empty array when none). */
 const json_t *fs_pipe_attempts(fs_pipe *p);
