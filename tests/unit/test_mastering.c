@@ -25,10 +25,11 @@
 
 /* A bar-based groove: one chord per beat pair, kick on beats, snare on 2
  * and 4, hats on off-beats. `gain_db` scales the whole mix. */
-static cz_audio *music(double seconds, uint32_t ch, double gain_db, uint64_t seed)
+static cz_audio *music_at(uint32_t rate, double seconds, uint32_t ch, double gain_db,
+                          uint64_t seed)
 {
-    uint64_t frames = (uint64_t)(seconds * RATE);
-    cz_audio *a = cz_audio_new(RATE, ch, frames);
+    uint64_t frames = (uint64_t)(seconds * rate);
+    cz_audio *a = cz_audio_new(rate, ch, frames);
     ck_assert_ptr_nonnull(a);
     cz_rng r;
     cz_rng_init(&r, seed, "test-music");
@@ -37,7 +38,7 @@ static cz_audio *music(double seconds, uint32_t ch, double gain_db, uint64_t see
     const double beat = 0.5; /* 120 bpm */
     double g = pow(10.0, gain_db / 20.0);
     for (uint64_t i = 0; i < frames; i++) {
-        double t = (double)i / RATE;
+        double t = (double)i / rate;
         int b = (int)(t / beat);
         double tb = t - b * beat;          /* time since the beat */
         int chord = (b / 2) % 4;
@@ -62,9 +63,16 @@ static cz_audio *music(double seconds, uint32_t ch, double gain_db, uint64_t see
         } else {
             a->samples[i * ch] = (float)(g * l);
             a->samples[i * ch + 1] = (float)(g * rr);
+            for (uint32_t c = 2; c < ch; c++) /* a centre channel, quieter */
+                a->samples[i * ch + c] = (float)(g * 0.3 * (pad + bass));
         }
     }
     return a;
+}
+
+static cz_audio *music(double seconds, uint32_t ch, double gain_db, uint64_t seed)
+{
+    return music_at(RATE, seconds, ch, gain_db, seed);
 }
 
 /* ---- independent measurement with libebur128 ----------------------------- */
@@ -140,12 +148,12 @@ static void check_master(const char *opts, double target, double ceiling,
 {
     czh *h = load(opts);
     uint64_t frames = mix->frames;
-    uint32_t ch = mix->channels;
+    uint32_t ch = mix->channels, rate = mix->rate;
     const json_t *rep = NULL;
     cz_audio *out = master(h, mix, &rep);
     ck_assert_uint_eq(out->frames, frames);
     ck_assert_uint_eq(out->channels, ch);
-    ck_assert_uint_eq(out->rate, RATE);
+    ck_assert_uint_eq(out->rate, rate);
     meas m = measure(out);
     ck_assert_uint_eq(m.nonfinite, 0);
     ck_assert_uint_eq(m.clipped, 0);
@@ -192,6 +200,18 @@ END_TEST
 START_TEST(test_mono)
 {
     check_master("{\"target_lufs\": -16}", -16.0, -1.0, music(8, 1, -10, 6));
+}
+END_TEST
+
+/* 44.1 kHz (100 ms is not a whole number of limiter steps), three
+ * channels (the per-channel paths rather than the stereo vectors), and
+ * 96 kHz with brightened noise up to 48 kHz (the ultrasonic low-pass keeps
+ * the 4x true-peak reading honest: libebur128 reads 96 kHz with 2x). */
+START_TEST(test_other_rates_and_channels)
+{
+    check_master(NULL, -14.0, -1.0, music_at(44100, 10, 2, -10, 11));
+    check_master("{\"target_lufs\": -18}", -18.0, -1.0, music_at(44100, 8, 3, -6, 12));
+    check_master("{\"tilt_db\": 2}", -14.0, -1.0, music_at(96000, 6, 2, -10, 13));
 }
 END_TEST
 
@@ -408,6 +428,7 @@ static Suite *mastering_suite(void)
     tcase_add_test(tc, test_targets_16_and_23);
     tcase_add_test(tc, test_input_level_does_not_matter);
     tcase_add_test(tc, test_mono);
+    tcase_add_test(tc, test_other_rates_and_channels);
     tcase_add_test(tc, test_libebur128_meter_option);
     tcase_add_test(tc, test_unreachable_target_reported);
     tcase_add_test(tc, test_bad_options_refused);

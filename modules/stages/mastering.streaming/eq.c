@@ -39,6 +39,13 @@ void mst_bq_highpass(mst_biquad *q, double rate, double f0, double Q)
             1.0 - K / Q + K2);
 }
 
+void mst_bq_lowpass(mst_biquad *q, double rate, double f0, double Q)
+{
+    double K = tan(M_PI * f0 / rate);
+    double K2 = K * K, a0 = 1.0 + K / Q + K2;
+    bq_norm(q, K2, 2.0 * K2, K2, a0, 2.0 * (K2 - 1.0), 1.0 - K / Q + K2);
+}
+
 void mst_bq_shelf(mst_biquad *q, double rate, double f0, double gain_db,
                   double S, int high)
 {
@@ -141,27 +148,18 @@ static inline void bqv_store(const bqv *s, mst_filt *f, int i)
 static inline __attribute__((always_inline)) void
 run_stereo_n(mst_filt *f, const float *in, float *out, uint64_t frames, const int n)
 {
-    bqv s0, s1, s2;
-    bqv_load(&s0, f, 0); /* unused stages are zeros (mst_filt_init) */
-    bqv_load(&s1, f, 1);
-    bqv_load(&s2, f, 2);
+    bqv s[MST_FILT_MAX];
+    for (int k = 0; k < MST_FILT_MAX; k++)
+        bqv_load(&s[k], f, k); /* unused stages are zeros (mst_filt_init) */
     for (uint64_t i = 0; i < frames; i++) {
         v2d v = {in[2 * i], in[2 * i + 1]};
-        if (n > 0)
-            v = bqv_step(&s0, v);
-        if (n > 1)
-            v = bqv_step(&s1, v);
-        if (n > 2)
-            v = bqv_step(&s2, v);
+        for (int k = 0; k < n; k++) /* n is a constant: unrolled */
+            v = bqv_step(&s[k], v);
         out[2 * i] = (float)v[0];
         out[2 * i + 1] = (float)v[1];
     }
-    if (n > 0)
-        bqv_store(&s0, f, 0);
-    if (n > 1)
-        bqv_store(&s1, f, 1);
-    if (n > 2)
-        bqv_store(&s2, f, 2);
+    for (int k = 0; k < n; k++)
+        bqv_store(&s[k], f, k);
 }
 
 /* One copy per stage count, so each loop is straight-line code. */
@@ -170,7 +168,9 @@ static void run_stereo(mst_filt *f, const float *in, float *out, uint64_t frames
     switch (f->n) {
     case 1: run_stereo_n(f, in, out, frames, 1); break;
     case 2: run_stereo_n(f, in, out, frames, 2); break;
-    default: run_stereo_n(f, in, out, frames, 3); break;
+    case 3: run_stereo_n(f, in, out, frames, 3); break;
+    case 4: run_stereo_n(f, in, out, frames, 4); break;
+    default: run_stereo_n(f, in, out, frames, 5); break;
     }
 }
 
@@ -202,10 +202,9 @@ both_stereo_n(mst_filt *ef, const float *ein, float *eout, mst_filt *kf,
               const float *kin, uint64_t frames, uint32_t blk, double *energy,
               const int n)
 {
-    bqv e0, e1, e2, k0, k1;
-    bqv_load(&e0, ef, 0);
-    bqv_load(&e1, ef, 1);
-    bqv_load(&e2, ef, 2);
+    bqv e[MST_FILT_MAX], k0, k1;
+    for (int k = 0; k < MST_FILT_MAX; k++)
+        bqv_load(&e[k], ef, k);
     bqv_load(&k0, kf, 0);
     bqv_load(&k1, kf, 1);
     for (uint64_t start = 0, b = 0; start < frames; start += blk, b++) {
@@ -213,12 +212,8 @@ both_stereo_n(mst_filt *ef, const float *ein, float *eout, mst_filt *kf,
         v2d acc = {0, 0};
         for (uint64_t i = start; i < end; i++) {
             v2d v = {ein[2 * i], ein[2 * i + 1]};
-            if (n > 0)
-                v = bqv_step(&e0, v);
-            if (n > 1)
-                v = bqv_step(&e1, v);
-            if (n > 2)
-                v = bqv_step(&e2, v);
+            for (int k = 0; k < n; k++)
+                v = bqv_step(&e[k], v);
             eout[2 * i] = (float)v[0];
             eout[2 * i + 1] = (float)v[1];
             v2d u = {kin[2 * i], kin[2 * i + 1]};
@@ -227,12 +222,8 @@ both_stereo_n(mst_filt *ef, const float *ein, float *eout, mst_filt *kf,
         }
         energy[b] = acc[0] + acc[1];
     }
-    if (n > 0)
-        bqv_store(&e0, ef, 0);
-    if (n > 1)
-        bqv_store(&e1, ef, 1);
-    if (n > 2)
-        bqv_store(&e2, ef, 2);
+    for (int k = 0; k < n; k++)
+        bqv_store(&e[k], ef, k);
     bqv_store(&k0, kf, 0);
     bqv_store(&k1, kf, 1);
 }
@@ -241,7 +232,7 @@ void mst_filt_run_energy(mst_filt *ef, const float *ein, float *eout, mst_filt *
                          const float *kin, uint64_t frames, uint32_t ch, uint32_t blk,
                          double *energy)
 {
-    if (ch != 2 || ef->n > 3 || kf->n != 2) {
+    if (ch != 2 || ef->n > 5 || kf->n != 2) {
         mst_filt_run(ef, ein, eout, frames, ch);
         mst_filt_energy(kf, kin, frames, ch, blk, energy);
         return;
@@ -250,7 +241,9 @@ void mst_filt_run_energy(mst_filt *ef, const float *ein, float *eout, mst_filt *
     case 0: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 0); break;
     case 1: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 1); break;
     case 2: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 2); break;
-    default: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 3); break;
+    case 3: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 3); break;
+    case 4: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 4); break;
+    default: both_stereo_n(ef, ein, eout, kf, kin, frames, blk, energy, 5); break;
     }
 }
 
@@ -282,7 +275,7 @@ void mst_filt_run(mst_filt *f, const float *in, float *out, uint64_t frames,
             memmove(out, in, (size_t)frames * ch * sizeof *out);
         return;
     }
-    if (ch == 2 && f->n <= 3) {
+    if (ch == 2 && f->n <= 5) {
         run_stereo(f, in, out, frames);
         return;
     }

@@ -33,6 +33,8 @@
 #define PREDICT_TOL_LU 0.05   /* refine the gain until predicted this close */
 #define RENDER_TOL_LU 0.2     /* re-render when the master misses by more */
 #define REACHED_TOL_LU 0.3    /* "reached" when within this of the target */
+#define ULTRASONIC_MIN_RATE 88200u /* from this rate on ...              */
+#define ULTRASONIC_CUT_HZ 22000.0  /* ... low-pass the master here       */
 
 typedef struct mst {
     double target_lufs, true_peak_db, low_cut_hz, tilt_db;
@@ -142,7 +144,7 @@ typedef struct mst_job {
     double *keb;     /* K-weighted energy per control block */
     double *sub;     /* predicted energy per 100 ms sub-block */
     mst_limiter lim;
-    mst_biquad eq[3], kw[2];
+    mst_biquad eq[5], kw[2];
     int n_eq;
     double programme; /* mean power of the mix, for the glue threshold */
     double glue_gr;   /* largest glue gain reduction, dB */
@@ -282,6 +284,14 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
     if (m->tilt_db != 0) {
         mst_bq_shelf(&j.eq[j.n_eq++], rate, 1000.0, -m->tilt_db / 2, 0.5, 0);
         mst_bq_shelf(&j.eq[j.n_eq++], rate, 1000.0, m->tilt_db / 2, 0.5, 1);
+    }
+    if (rate >= ULTRASONIC_MIN_RATE) {
+        /* High-rate mixes: nothing above the audio band reaches the
+         * master. Ultrasonic content is inaudible but makes the largest
+         * inter-sample peaks, which 4x meters read differently. 4th-order
+         * Butterworth (two biquads, Q 0.541 and 1.307). */
+        mst_bq_lowpass(&j.eq[j.n_eq++], rate, ULTRASONIC_CUT_HZ, 0.5411961);
+        mst_bq_lowpass(&j.eq[j.n_eq++], rate, ULTRASONIC_CUT_HZ, 1.3065630);
     }
     mst_bq_kweight(j.kw, rate);
     int finite = 1;

@@ -30,6 +30,7 @@ typedef struct mst_biquad {
 } mst_biquad;
 
 void mst_bq_highpass(mst_biquad *q, double rate, double f0, double Q);
+void mst_bq_lowpass(mst_biquad *q, double rate, double f0, double Q);
 /* Shelving filter, `high` selects high shelf; slope S in (0, 1]. */
 void mst_bq_shelf(mst_biquad *q, double rate, double f0, double gain_db,
                   double S, int high);
@@ -42,7 +43,7 @@ double mst_chan_weight(uint32_t c, uint32_t ch);
 
 /* A cascade of up to MST_FILT_MAX biquads with its state per channel,
  * run over consecutive chunks of interleaved float frames. */
-#define MST_FILT_MAX 4
+#define MST_FILT_MAX 6
 
 typedef struct mst_filt {
     mst_biquad q[MST_FILT_MAX];
@@ -52,7 +53,7 @@ typedef struct mst_filt {
 
 void mst_filt_init(mst_filt *f, const mst_biquad *q, int n);
 /* Filter frames of in into out (may be the same buffer), rounding to
- * float. (The stereo path runs at most 3 stages.) */
+ * float. (The stereo vector path runs up to 5 stages.) */
 void mst_filt_run(mst_filt *f, const float *in, float *out, uint64_t frames,
                   uint32_t ch);
 /* Filter frames of in without storing them, and sum the channel-weighted
