@@ -25,6 +25,8 @@
  * thread-safe: two jobs opening FFT EQs on two threads at the same moment
  * must be serialised by the host (see README).
  */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +72,27 @@ static void eqf_release(eqf *e)
     e->buf = e->tail = NULL;
 }
 
+/* FFTW keeps its planner state (and wisdom) process-wide until
+ * fftw_cleanup(), which a module must not call since others may use FFTW.
+ * Unloading the library with this module (the host dlcloses unloaded
+ * modules) would orphan that state, so the first init marks both FFTW
+ * libraries resident (RTLD_NODELETE, found from their own symbols). */
+static void pin_fftw(void)
+{
+    void *syms[2] = {(void *)fftwf_execute, (void *)fftw_execute};
+    for (int i = 0; i < 2; i++) {
+        Dl_info info;
+        if (dladdr(syms[i], &info) && info.dli_fname) {
+            void *h = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+            if (h)
+                dlclose(h);
+        }
+    }
+}
+
 static int eqf_init(const cz_init *args, void **instance, cz_error *err)
 {
+    pin_fftw();
     eqf *e = calloc(1, sizeof *e);
     if (!e)
         return cz_err(err, CZ_ENOMEM, "dsp.eq_fft: out of memory");

@@ -28,6 +28,8 @@
  * internal FluidSynth error would still reach stderr through its default
  * handler.
  */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -94,6 +96,22 @@ static void sf_free(sf_instance *sf)
     free(sf);
 }
 
+/* FluidSynth and the libraries under it (glib's type system, libinstpatch,
+ * libgomp) keep process-wide state from their first use and do not
+ * survive being unloaded and loaded again. The host dlcloses a module it
+ * unloads (hot reload, tests), which would unload them too; so the first
+ * init marks libfluidsynth resident (RTLD_NODELETE, found from one of its
+ * own symbols, so no soname is hard-coded). */
+static void pin_fluidsynth(void)
+{
+    Dl_info info;
+    if (dladdr((void *)fluid_version_str, &info) && info.dli_fname) {
+        void *h = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+        if (h)
+            dlclose(h); /* the flag stays; the reference count is restored */
+    }
+}
+
 /* A RIFF file of form 'sfbk'. Checked here rather than with
  * fluid_is_soundfont(), which reports a mismatch on stderr. */
 static int is_sf2(const char *path)
@@ -110,6 +128,7 @@ static int is_sf2(const char *path)
 static int sf_init(const cz_init *args, void **instance, cz_error *err)
 {
     const json_t *o = args->options;
+    pin_fluidsynth(); /* first: loading this module already initialised them */
     int64_t rate = cz_opt_int(o, "rate");
     if (rate != 44100 && rate != 48000 && rate != 96000)
         return cz_err(err, CZ_EINVAL, MOD ": option rate must be 44100, 48000 or 96000 Hz (got %lld)",
