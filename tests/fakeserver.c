@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -678,6 +679,8 @@ static void *accept_main(void *arg)
         int fd = accept(s->fd, NULL, NULL);
         if (fd < 0)
             continue;
+        int one = 1; /* answers go out in several writes: no Nagle delay between them */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         conn *c = malloc(sizeof *c);
         c->s = s;
         c->fd = fd;
@@ -702,6 +705,11 @@ static void *accept_main(void *arg)
 
 fs_server *fs_start(void)
 {
+    /* loopback only: a proxy from the environment must not see the tests */
+    static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                          "all_proxy", "ALL_PROXY", NULL};
+    for (int i = 0; proxies[i]; i++)
+        unsetenv(proxies[i]);
     fs_server *s = calloc(1, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
     s->chat = strdup("{\"tempo_bpm\": 128, \"mood\": [\"bright\"], \"caption\": \"sunny pop\"}");
