@@ -314,6 +314,28 @@ START_TEST(genre_picks_the_preset)
 }
 END_TEST
 
+START_TEST(every_listed_preset_exists)
+{
+    cz_error err = {0};
+    czh *h = czh_new(czh_module_path("mixing.console"), NULL, &err);
+    ck_assert_ptr_nonnull(h);
+    const cz_option *o = czh_desc(h)->options;
+    while (o->name && strcmp(o->name, "preset"))
+        o++;
+    ck_assert_ptr_nonnull(o->choices);
+    int n = 0;
+    for (const char *const *c = o->choices; *c; c++, n++) {
+        char opts[96];
+        snprintf(opts, sizeof opts, "{\"preset\": \"%s\"}", *c);
+        czh *p = czh_new(czh_module_path("mixing.console"), opts, &err);
+        ck_assert_msg(p != NULL, "preset %s: %s", *c, err.msg);
+        czh_free(p);
+    }
+    ck_assert_int_ge(n, 12); /* auto, default and at least ten genres */
+    czh_free(h);
+}
+END_TEST
+
 START_TEST(returns_can_be_switched_off)
 {
     czh *h = setup("{\"reverb_mix\": 0, \"delay_mix\": 0}", FULL);
@@ -366,6 +388,7 @@ int main(void)
     tcase_add_test(tc, sidechain_finds_the_kick_in_the_drums_stem_without_a_score);
     tcase_add_test(tc, eq_option_swaps_the_eq_module);
     tcase_add_test(tc, genre_picks_the_preset);
+    tcase_add_test(tc, every_listed_preset_exists);
     tcase_add_test(tc, returns_can_be_switched_off);
     tcase_add_test(tc, same_input_same_bytes);
     tcase_add_test(tc, missing_or_mistyped_input_is_a_clean_error);

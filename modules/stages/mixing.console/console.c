@@ -57,7 +57,7 @@ static const cz_option options[] = {
                    "auto", "default", "pop", "rock", "metal", "country",
                    "hiphop", "rnb", "lofi", "edm", "house", "techno", "trance",
                    "synthwave", "dnb", "jazz", "classical", "folk", "reggae",
-                   "ambient", "cinematic"),
+                   "latin", "chiptune", "ambient", "cinematic"),
     CZ_OPTION_ENUM("sidechain", "auto",
                    "kick ducks bass and pads: auto (if the genre uses it), on, off",
                    "auto", "on", "off"),
