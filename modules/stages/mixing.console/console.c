@@ -315,15 +315,28 @@ static void add_into(float *dst, const float *src, size_t count)
         dst[i] += src[i];
 }
 
+/* Scale a whole buffer, leaving all-zero stretches untouched (a skipped
+ * silent stem's pages are never written, so they stay unallocated). */
 static void scale(cz_audio *a, float g)
 {
-    size_t count = (size_t)a->frames * a->channels, i = 0;
+    size_t count = (size_t)a->frames * a->channels;
     v4f gv = {g, g, g, g};
     float *x = a->samples;
-    for (; i + 4 <= count; i += 4)
-        v4_store(x + i, v4_load(x + i) * gv);
-    for (; i < count; i++)
-        x[i] *= g;
+    for (size_t c0 = 0; c0 < count; c0 += 1024) {
+        size_t c1 = c0 + 1024 < count ? c0 + 1024 : count, i = c0;
+        uint32_t any = 0;
+        for (size_t k = c0; k < c1; k++) {
+            uint32_t u;
+            memcpy(&u, x + k, sizeof u);
+            any |= u << 1;
+        }
+        if (!any)
+            continue;
+        for (; i + 4 <= c1; i += 4)
+            v4_store(x + i, v4_load(x + i) * gv);
+        for (; i < c1; i++)
+            x[i] *= g;
+    }
 }
 
 static int sidechain_setup(job_state *j, const cz_score *score, double bpm,
