@@ -44,6 +44,7 @@
 
 static const cz_port reads[] = {
     CZ_READ("arrangement.score", CZ_TYPE_SCORE, "the song to render"),
+    CZ_READ_OPTIONAL("ideation.spec", CZ_TYPE_JSON, "genre picks the GM drum kit"),
     CZ_PORTS_END};
 
 static const cz_port writes[] = {
@@ -220,8 +221,14 @@ static int sf_run(void *instance, cz_job *job, cz_error *err)
         goto out;
     }
 
+    const json_t *spec = NULL;
+    const char *genre = NULL;
+    if (cz_bus_get_json(bus, "ideation.spec", &spec) == 0)
+        genre = json_string_value(json_object_get(spec, "genre"));
+    int kit = sf_kit_for_genre(genre);
+
     pthread_mutex_lock(&sf->lock);
-    rc = sf_render(sf, job, sc, song_frames, mix, stems, err);
+    rc = sf_render(sf, job, sc, song_frames, kit, mix, stems, err);
     pthread_mutex_unlock(&sf->lock);
     if (rc)
         goto out;
@@ -244,8 +251,8 @@ static int sf_run(void *instance, cz_job *job, cz_error *err)
             goto out;
         }
     }
-    cz_job_log(job, CZ_LOG_INFO, "%u stems, %.1f s at %u Hz from %s", sc->n_tracks,
-               (double)frames / sf->rate, sf->rate, sf->path);
+    cz_job_log(job, CZ_LOG_INFO, "%u stems, %.1f s at %u Hz from %s, drum kit %d", sc->n_tracks,
+               (double)frames / sf->rate, sf->rate, sf->path, kit);
     cz_job_status(job, "%u stems, %.1f s (SoundFont)", sc->n_tracks, (double)frames / sf->rate);
     rc = cz_bus_put_audio(bus, "production.stems", mix);
     mix = NULL;

@@ -128,12 +128,12 @@ static int is_drum(const cz_track *t)
  * preset (falling back to an existing one rather than letting FluidSynth
  * warn on stderr), volume and pan. */
 static void setup_channels(fluid_synth_t *syn, fluid_sfont_t *font, int sfont_id,
-                           cz_job *job, const cz_score *sc)
+                           int kit, cz_job *job, const cz_score *sc)
 {
     for (uint32_t i = 0; i < sc->n_tracks; i++) {
         const cz_track *t = &sc->tracks[i];
         int drum = is_drum(t), bank = drum ? 128 : 0;
-        int prog = drum ? 0 : (t->program & 127);
+        int prog = drum ? kit : (t->program & 127);
         fluid_synth_set_channel_type(syn, (int)i, drum ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
         if (!font || !fluid_sfont_get_preset(font, bank, prog)) {
             cz_job_log(job, CZ_LOG_WARN, "track '%s': the SoundFont has no preset %d:%d; using %d:0",
@@ -172,8 +172,24 @@ static void fade_end(cz_audio *a, uint64_t fade)
     }
 }
 
+int sf_kit_for_genre(const char *genre)
+{
+    static const struct { const char *genre; int kit; } kits[] = {
+        {"edm", 24}, {"house", 24}, {"techno", 24}, {"trance", 24}, {"dnb", 24},
+        {"dubstep", 24}, {"electronic", 24}, {"synthwave", 24}, {"chiptune", 24},
+        {"disco", 24}, {"hiphop", 25}, {"trap", 25}, {"lofi", 25}, {"rnb", 25},
+        {"rock", 16}, {"metal", 16}, {"funk", 8}, {"reggae", 8}, {"latin", 8},
+        {"jazz", 32}, {"blues", 40}, {"folk", 40}, {"country", 8},
+        {"classical", 48}, {"cinematic", 48}, {"ambient", 8},
+    };
+    for (size_t i = 0; genre && i < sizeof kits / sizeof kits[0]; i++)
+        if (!strcmp(genre, kits[i].genre))
+            return kits[i].kit;
+    return 0;
+}
+
 int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
-              uint64_t song_frames, cz_audio *mix, cz_audio **stems,
+              uint64_t song_frames, int kit, cz_audio *mix, cz_audio **stems,
               cz_error *err)
 {
     uint32_t nt = sc->n_tracks, nout = 2 * nt;
@@ -198,7 +214,7 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
         free(outs);
         return cz_err(err, CZ_ENOMEM, "production.soundfont: cannot create a FluidSynth synthesizer");
     }
-    setup_channels(syn, sf->sfont, sfont_id, job, sc);
+    setup_channels(syn, sf->sfont, sfont_id, kit, job, sc);
 
     int rc = 0;
     uint64_t frames = mix->frames, pos = 0, chunks = 0;

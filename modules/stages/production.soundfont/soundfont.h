@@ -31,7 +31,11 @@ fluid_settings_t *sf_settings(const sf_instance *sf);
 /* Render the score into `mix` (stereo, zeroed, `frames` long) and one stem
  * per track (stems[i], same shape). Called with the instance locked. */
 int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
-              uint64_t song_frames, cz_audio *mix, cz_audio **stems,
+              uint64_t song_frames, int kit, cz_audio *mix, cz_audio **stems,
               cz_error *err);
+
+/* GM drum kit (bank 128 program) for a genre id: 0 standard, 8 room,
+ * 16 power, 24 electronic, 25 TR-808, 32 jazz, 40 brush, 48 orchestra. */
+int sf_kit_for_genre(const char *genre);
 
 #endif
