@@ -27,6 +27,7 @@ static fs_server *srv;
 static void start(void)
 {
     setenv("CZ_TEST_KEY", KEY, 1);
+    cz_log_configure(CZ_LOG_ERROR, CZ_LOGFMT_TEXT, NULL); /* failures are the point here */
     srv = fs_start();
 }
 
@@ -478,6 +479,8 @@ START_TEST(production_provider_renders_through_acestep_in_process)
     char yaml[2048], why[600];
     snprintf(yaml, sizeof yaml,
              "pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n"
+             "  - { stage: composition, module: composition.theory }\n"
+             "  - { stage: arrangement, module: arrangement.sections }\n"
              "  - stage: production\n    module: production.provider\n    with: { rate: 48000 }\n"
              "providers:\n"
              "  - { name: ace, module: provider.acestep, with: { base_url: \"%s\", poll_ms: 10, timeout_ms: 5000 } }\n"
@@ -490,9 +493,14 @@ START_TEST(production_provider_renders_through_acestep_in_process)
     ck_assert_msg(fs_pipe_run(p, "a calm piano piece, 20 seconds", 9, NULL, &err) == 0, "%s", err.msg);
     const cz_audio *a = NULL;
     ck_assert_int_eq(cz_bus_get_audio(fs_pipe_bus(p), "production.stems", &a), 0);
+    /* the length asked for is the arranged song's, within a bar of the spec's */
+    const cz_score *sc = NULL;
     const json_t *spec = NULL;
+    ck_assert_int_eq(cz_bus_get_score(fs_pipe_bus(p), "arrangement.score", &sc), 0);
     cz_bus_get_json(fs_pipe_bus(p), "ideation.spec", &spec);
-    double secs = json_number_value(json_object_get(spec, "duration_s"));
+    double secs = (double)sc->total_ticks / sc->ppq * 60.0 / sc->bpm;
+    double bar_s = 60.0 / sc->bpm * 4.0 * sc->meter_num / sc->meter_den;
+    ck_assert_double_le(fabs(secs - json_number_value(json_object_get(spec, "duration_s"))), bar_s + 1e-9);
     ck_assert_uint_eq(a->rate, 48000);
     ck_assert_uint_eq(a->channels, 2);
     ck_assert_uint_eq(a->frames, (uint64_t)llround(secs * 48000));
@@ -524,6 +532,8 @@ END_TEST
 START_TEST(production_provider_falls_back_offline_and_fails_cleanly)
 {
     fs_pipe *p = fs_pipe_new("pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n"
+                             "  - { stage: composition, module: composition.theory }\n"
+                             "  - { stage: arrangement, module: arrangement.sections }\n"
                              "  - stage: production\n    module: production.provider\n    with: { rate: 44100 }\n"
                              "providers:\n"
                              "  - { name: ace, module: provider.acestep, with: { base_url: \"http://127.0.0.1:9\", "
@@ -646,6 +656,8 @@ START_TEST(cadenza_run_makes_a_song_through_the_fake_acestep)
     snprintf(yaml, sizeof yaml,
              "pipeline: ace-e2e\nstages:\n"
              "  - { stage: ideation, module: ideation.rules }\n"
+             "  - { stage: composition, module: composition.theory }\n"
+             "  - { stage: arrangement, module: arrangement.sections }\n"
              "  - { stage: production, module: production.provider, with: { rate: 48000 } }\n"
              "  - { stage: mixing, module: mixing.console }\n"
              "  - { stage: mastering, module: mastering.streaming }\n"
@@ -736,6 +748,8 @@ START_TEST(validate_refuses_with_locations)
     /* a stage asks for audio, the router reaches only chat providers */
     st = validate("pipeline: v\nstages:\n"
                   "  - { stage: ideation, module: ideation.rules }\n"
+                  "  - { stage: composition, module: composition.theory }\n"
+                  "  - { stage: arrangement, module: arrangement.sections }\n"
                   "  - { stage: production, module: production.provider }\n"
                   "providers:\n"
                   "  - { name: oa, module: provider.openai, with: { api_key_env: \"\" } }\n"
@@ -745,7 +759,7 @@ START_TEST(validate_refuses_with_locations)
                   "  with: { providers: [oa] }\n",
                   &out);
     ck_assert_int_ne(st, 0);
-    EXPECT_IN(out, "p.yaml:9:");
+    EXPECT_IN(out, "p.yaml:11:");
     EXPECT_IN(out, "asks for 'audio', but the router can reach no provider offering it");
     free(out);
 
@@ -753,6 +767,8 @@ START_TEST(validate_refuses_with_locations)
     setenv("CZ_SET_KEY", KEY, 1);
     st = validate("pipeline: v\nstages:\n"
                   "  - { stage: ideation, module: ideation.rules }\n"
+                  "  - { stage: composition, module: composition.theory }\n"
+                  "  - { stage: arrangement, module: arrangement.sections }\n"
                   "  - { stage: production, module: production.provider }\n"
                   "providers:\n"
                   "  - { name: rep, module: provider.replicate, with: { api_key_env: CZ_SET_KEY } }\n"
@@ -760,6 +776,22 @@ START_TEST(validate_refuses_with_locations)
                   &out);
     ck_assert_msg(st == 0, "%s", out);
     ck_assert_ptr_null(strstr(out, "TOPSECRET"));
+    free(out);
+
+    /* production.provider and production.synth are interchangeable A/B variants */
+    st = validate("pipeline: v\nstages:\n"
+                  "  - { stage: ideation, module: ideation.rules }\n"
+                  "  - { stage: composition, module: composition.theory }\n"
+                  "  - { stage: arrangement, module: arrangement.sections }\n"
+                  "  - stage: production\n"
+                  "    variants:\n"
+                  "      - { module: production.provider, weight: 50 }\n"
+                  "      - { module: production.synth, weight: 50 }\n"
+                  "providers:\n"
+                  "  - { name: local, module: provider.procedural }\n"
+                  "router: { module: router.fallback }\n",
+                  &out);
+    ck_assert_msg(st == 0, "%s", out);
     free(out);
 
     /* the shipped pipelines validate */

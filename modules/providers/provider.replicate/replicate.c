@@ -71,7 +71,9 @@ static int rp_init(const cz_init *args, void **instance, cz_error *err)
     r->top_p = cz_opt_float(o, "top_p");
     r->temperature = cz_opt_float(o, "temperature");
     int rc = 0;
-    if (!*r->version) {
+    if (!*r->cfg.base_url)
+        rc = cz_err(err, CZ_EINVAL, MOD ": option base_url must not be empty");
+    else if (!*r->version) {
         const char *slash = strchr(r->model, '/');
         char path[600];
         if (!slash || slash == r->model || !slash[1] || strchr(slash + 1, '/') || strlen(r->model) > 500 ||

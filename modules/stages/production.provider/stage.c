@@ -2,9 +2,13 @@
  * production.provider - the song's audio from whichever provider the
  * pipeline's router reaches (ACE-Step, Replicate, the offline renderer).
  *
- * Reads ideation.spec and asks the router for capability "audio" with the
- * request documented in provider.h: {caption, bpm, key, mode, meter,
- * duration_s, seed, rate}. Whatever comes back (any rate, mono or more
+ * Reads ideation.spec and arrangement.score and asks the router for
+ * capability "audio" with the request documented in provider.h: {caption,
+ * bpm, key, mode, meter, duration_s, seed, rate} - the spec's values, the
+ * score's where the spec has none, and the arranged length as duration_s
+ * (so the audio lines up with the score and a MIDI export of it). Its
+ * ports are production.synth's, so the two can be A/B variants of one
+ * stage. Whatever comes back (any rate, mono or more
  * channels, longer or shorter than asked) is made what the rest of the
  * pipeline expects on production.stems:
  *
@@ -29,8 +33,11 @@
 
 #define MOD "production.provider"
 
+/* The same ports as production.synth and production.soundfont, so the
+ * three are interchangeable as A/B variants of one stage. */
 static const cz_port reads[] = {
-    CZ_READ("ideation.spec", CZ_TYPE_JSON, "caption, tempo, key, mode, meter and duration to ask for"),
+    CZ_READ("arrangement.score", CZ_TYPE_SCORE, "the arranged song: its length, and tempo/key/meter without a spec"),
+    CZ_READ_OPTIONAL("ideation.spec", CZ_TYPE_JSON, "caption, tempo, key, mode and meter to ask for"),
     CZ_PORTS_END};
 
 static const cz_port writes[] = {
@@ -77,13 +84,23 @@ static double num_or(const json_t *spec, const char *k, double def)
     return json_is_number(v) && isfinite(json_number_value(v)) ? json_number_value(v) : def;
 }
 
-static json_t *audio_request(const stage *s, cz_job *job, const json_t *spec, double seconds)
+/* The request: the spec's words and numbers, the score's where the spec
+ * is silent, and the arranged length (so the audio lines up with the
+ * score, and with a MIDI export of it). */
+static json_t *audio_request(const stage *s, cz_job *job, const json_t *spec, const cz_score *sc,
+                             double seconds)
 {
-    const char *caption = str_or(spec, "caption", str_or(spec, "prompt", ""));
+    static const char *const names[12] = {"C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"};
+    char meter[16];
+    snprintf(meter, sizeof meter, "%u/%u", sc && sc->meter_num ? sc->meter_num : 4u,
+             sc && sc->meter_den ? sc->meter_den : 4u);
+    const char *caption = str_or(spec, "caption", str_or(spec, "prompt", "instrumental music"));
     return json_pack("{s:s,s:f,s:s,s:s,s:s,s:f,s:I,s:i}", "caption", caption, "bpm",
-                     num_or(spec, "tempo_bpm", 120), "key", str_or(spec, "key", "C"), "mode",
-                     str_or(spec, "mode", "major"), "meter", str_or(spec, "meter", "4/4"), "duration_s", seconds,
-                     "seed", (json_int_t)(cz_job_seed(job) & 0x7fffffffffffffffULL), "rate", (int)s->rate);
+                     num_or(spec, "tempo_bpm", sc && sc->bpm > 0 ? sc->bpm : 120), "key",
+                     str_or(spec, "key", sc ? names[sc->key_tonic % 12] : "C"), "mode",
+                     str_or(spec, "mode", sc ? cz_mode_name((cz_mode)sc->mode) : "major"), "meter",
+                     str_or(spec, "meter", meter), "duration_s", seconds, "seed",
+                     (json_int_t)(cz_job_seed(job) & 0x7fffffffffffffffULL), "rate", (int)s->rate);
 }
 
 /* Left and right of the provider's audio, interleaved, at its own rate. */
@@ -105,14 +122,22 @@ static int pp_run(void *instance, cz_job *job, cz_error *err)
 {
     stage *s = instance;
     const json_t *spec = NULL;
-    if (cz_bus_get_json(cz_job_bus(job), "ideation.spec", &spec) || !json_is_object(spec))
-        return cz_err(err, CZ_ENOTFOUND, MOD ": ideation.spec is missing or not an object (run an ideation stage first)");
+    const cz_score *sc = NULL;
+    cz_bus_get_json(cz_job_bus(job), "ideation.spec", &spec);
+    cz_bus_get_score(cz_job_bus(job), "arrangement.score", &sc);
+    if (!json_is_object(spec))
+        spec = NULL;
+    if (!spec && !sc)
+        return cz_err(err, CZ_ENOTFOUND,
+                      MOD ": neither arrangement.score nor ideation.spec is on the bus (run ideation, composition and arrangement first)");
     if (!cz_job_has_router(job))
         return cz_err(err, CZ_ENOTFOUND,
                       MOD ": the pipeline has no router, so no provider can render audio (see docs/providers.md)");
-    double seconds = num_or(spec, "duration_s", 120);
+    double seconds = sc && sc->total_ticks && sc->ppq && sc->bpm > 0
+                         ? (double)sc->total_ticks / sc->ppq * 60.0 / sc->bpm
+                         : num_or(spec, "duration_s", 120);
     seconds = seconds < 1 ? 1 : seconds > s->max_s ? s->max_s : seconds;
-    json_t *body = audio_request(s, job, spec, seconds);
+    json_t *body = audio_request(s, job, spec, sc, seconds);
     if (!body)
         return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
     cz_request req = {"audio", body};
