@@ -681,7 +681,11 @@ START_TEST(cadenza_run_makes_a_song_through_the_fake_acestep)
     ck_assert_msg(text != NULL, "no song.json:\n%s", out);
     ck_assert_ptr_null(strstr(text, "TOPSECRET"));
     json_t *j = json_loads(text, 0, NULL);
-    ck_assert_ptr_nonnull(strstr(text, "\"acestep\""));
+    /* finalization.files writes router.attempts under "router" */
+    json_t *att = json_object_get(j, "router");
+    ck_assert_msg(json_array_size(att) == 1, "attempts in song.json: %s", text);
+    ck_assert_str_eq(jstr(json_array_get(att, 0), "provider"), "acestep");
+    ck_assert_str_eq(jstr(json_array_get(att, 0), "outcome"), "ok");
     ck_assert_uint_eq(fs_count(srv, "/release_task"), 1);
     ck_assert_uint_eq(fs_count(srv, "/v1/audio"), 1);
     char *wav = cz_strfmt("%s/out/song.wav", dir);
