@@ -197,8 +197,10 @@ static json_t *eq_options(const role_preset *rp, const genre_preset *gp,
 
 static int strip_setup(console *c, strip *s, const cz_audio *in,
                        const char *name, const cz_score *score,
-                       const genre_preset *gp, int sidechain, cz_error *err)
+                       const genre_preset *gp, int sidechain, int in_place,
+                       cz_error *err)
 {
+    cz_audio_ref(in); /* the strip keeps its input alive (released in job_free) */
     s->in = in;
     snprintf(s->name, sizeof s->name, "%s", name);
     const cz_track *tr = find_track(score, name);
@@ -239,7 +241,14 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
     if (rc)
         return cz_err(err, rc, MOD ": option eq: dsp module '%s' refused the "
                       "bands for stem '%s': %s", c->eq, name, e2.msg);
-    s->out = cz_audio_new(in->rate, 2, in->frames);
+    /* A stereo stem we hold alone (taken from the bus, made writable) is
+     * processed in place: no second buffer, no fresh pages to fault in. */
+    if (in_place && in->channels == 2) {
+        cz_audio_ref(in);
+        s->out = (cz_audio *)in;
+    } else {
+        s->out = cz_audio_new(in->rate, 2, in->frames);
+    }
     if (!s->out)
         return cz_err(err, CZ_ENOMEM, MOD ": out of memory for stem '%s'", name);
     return 0;
@@ -264,6 +273,8 @@ static void job_free(job_state *j)
             cz_dsp_close(j->strips[i].eq);
         if (j->strips[i].out)
             cz_audio_unref(j->strips[i].out);
+        if (j->strips[i].in)
+            cz_audio_unref(j->strips[i].in);
     }
     free(j->strips);
     if (j->mix)
@@ -379,30 +390,47 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     const cz_audio *in = NULL;
     const cz_score *score = NULL;
     const json_t *spec = NULL;
-    int rc = cz_bus_get_audio(bus, "production.stems", &in);
+    /* Mixing is normally the stems' last reader: take them and work in
+     * place (the kernel hands over its reference, or a copy is made when a
+     * later stage or a checkpoint still needs the originals). */
+    cz_audio *taken = NULL;
+    int rc = cz_job_take_audio(job, "production.stems", &taken, NULL);
     if (rc == CZ_ENOTFOUND)
         return cz_err(err, rc, MOD ": production.stems is missing from the bus "
                       "(a production stage must run before mixing)");
     if (rc)
         return cz_err(err, rc, MOD ": production.stems holds a %s, expected audio",
                       cz_type_name(cz_bus_type(bus, "production.stems")));
-    if (!in->rate || in->channels < 1 || in->channels > 2)
-        return cz_err(err, CZ_EINVAL, MOD ": production.stems: %u channels at "
-                      "%u Hz; expected mono or stereo", in->channels, in->rate);
+    if (cz_audio_make_writable(&taken)) {
+        cz_audio_unref(taken);
+        return cz_err(err, CZ_ENOMEM, MOD ": out of memory copying production.stems");
+    }
+    in = taken;
+    job_state j = {0};
+    if (!in->rate || in->channels < 1 || in->channels > 2) {
+        rc = cz_err(err, CZ_EINVAL, MOD ": production.stems: %u channels at "
+                    "%u Hz; expected mono or stereo", in->channels, in->rate);
+        goto fail;
+    }
     rc = cz_bus_get_score(bus, "arrangement.score", &score);
-    if (rc && rc != CZ_ENOTFOUND)
-        return cz_err(err, rc, MOD ": arrangement.score holds a %s, expected a score",
-                      cz_type_name(cz_bus_type(bus, "arrangement.score")));
+    if (rc && rc != CZ_ENOTFOUND) {
+        cz_err(err, rc, MOD ": arrangement.score holds a %s, expected a score",
+               cz_type_name(cz_bus_type(bus, "arrangement.score")));
+        goto fail;
+    }
     rc = cz_bus_get_json(bus, "ideation.spec", &spec);
-    if (rc && rc != CZ_ENOTFOUND)
-        return cz_err(err, rc, MOD ": ideation.spec holds a %s, expected json",
-                      cz_type_name(cz_bus_type(bus, "ideation.spec")));
+    if (rc && rc != CZ_ENOTFOUND) {
+        cz_err(err, rc, MOD ": ideation.spec holds a %s, expected json",
+               cz_type_name(cz_bus_type(bus, "ideation.spec")));
+        goto fail;
+    }
     for (uint32_t i = 0; i < in->n_stems; i++) {
         const cz_audio *st = in->stems[i].audio;
-        if (!st || st->rate != in->rate || st->channels < 1 || st->channels > 2)
-            return cz_err(err, CZ_EINVAL, MOD ": production.stems: stem '%s' "
-                          "is not mono or stereo at %u Hz", in->stems[i].name,
-                          in->rate);
+        if (!st || st->rate != in->rate || st->channels < 1 || st->channels > 2) {
+            rc = cz_err(err, CZ_EINVAL, MOD ": production.stems: stem '%s' "
+                        "is not mono or stereo at %u Hz", in->stems[i].name, in->rate);
+            goto fail;
+        }
     }
 
     const char *genre;
@@ -412,17 +440,23 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     uint32_t rate = in->rate;
     uint64_t frames = in->frames;
 
-    job_state j = {0};
     j.n = in->n_stems ? in->n_stems : 1;
     j.strips = calloc(j.n, sizeof *j.strips);
-    if (!j.strips)
-        return cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+    if (!j.strips) {
+        rc = cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+        goto fail;
+    }
     for (uint32_t i = 0; i < j.n; i++) {
         const cz_audio *a = in->n_stems ? in->stems[i].audio : in;
         const char *name = in->n_stems ? in->stems[i].name : "main";
-        if ((rc = strip_setup(c, &j.strips[i], a, name, score, gp, sidechain, err)))
+        if ((rc = strip_setup(c, &j.strips[i], a, name, score, gp, sidechain, 1, err)))
             goto fail;
     }
+    /* The strips hold their stems now; the container and its summed main
+     * buffer go, before the mix buses are allocated. */
+    cz_audio_unref(taken);
+    taken = NULL;
+    in = NULL;
     size_t n_kicks = 0;
     if ((rc = sidechain_setup(&j, score, bpm, gp, frames, rate, &n_kicks))) {
         cz_err(err, rc, MOD ": out of memory for the sidechain");
@@ -555,6 +589,8 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     return 0;
 fail:
     job_free(&j);
+    if (taken)
+        cz_audio_unref(taken);
     return rc;
 }
 

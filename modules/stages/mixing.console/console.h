@@ -140,7 +140,7 @@ float comp_period(comp *c, const float *x, uint32_t n);
 /* ---- channel strip (strip.c) ------------------------------------------- */
 
 typedef struct strip {
-    const cz_audio *in; /* input stem, borrowed from the bus */
+    const cz_audio *in; /* input stem (a reference, released in job_free) */
     char name[32];
     cz_role role;
     cz_audio *out;      /* processed stem (ours until attached to the mix) */

@@ -72,7 +72,8 @@ void strip_load(const strip *s, float *y, uint64_t pos, uint32_t n)
     uint64_t have = in->frames > pos ? in->frames - pos : 0;
     uint32_t m = have < n ? (uint32_t)have : n;
     if (in->channels == 2) {
-        memcpy(y, in->samples + pos * 2, 2 * (size_t)m * sizeof(float));
+        if (y != in->samples + pos * 2) /* in place when the stem is its own output */
+            memcpy(y, in->samples + pos * 2, 2 * (size_t)m * sizeof(float));
     } else {
         uint32_t ch = in->channels;
         const float *x = in->samples + pos * ch;
