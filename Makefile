@@ -39,7 +39,7 @@ pc = $(shell pkg-config --cflags $(1))
 pl = $(shell pkg-config --libs $(1))
 
 # ---- the host: kernel/ (the core), runtime/ (the SDK's data types), cli/ --
-KERNEL_PKGS := yaml-0.1 jansson libcurl
+KERNEL_PKGS := yaml-0.1 jansson libcurl sndfile
 KERNEL_SRC := $(wildcard kernel/*.c runtime/*.c cli/*.c)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRC))
 KERNEL_LIB_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(KERNEL_OBJ))

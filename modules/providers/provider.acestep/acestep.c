@@ -22,10 +22,12 @@
  * only, never to a download host elsewhere.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include <cadenza/cadenza.h>
+
 
 #define MOD "provider.acestep"
 
@@ -268,7 +270,7 @@ static int download(call *c, const char *file, cz_audio **out, cz_error *err)
     c->reply->http_status = rs.status;
     c->reply->bytes += rs.bytes;
     if (!rc)
-        rc = decode_audio(rs.body, rs.body_len, "the ACE-Step download", out, err);
+        rc = cz_audio_decode(rs.body, rs.body_len, "the ACE-Step download", out, err);
     cz_http_response_clear(&rs);
     return rc;
 }

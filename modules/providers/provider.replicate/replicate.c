@@ -20,10 +20,12 @@
  * classifier_free_guidance, seed. A song longer than the model can make
  * comes back short; production.provider pads it to the requested length.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include <cadenza/cadenza.h>
+
 
 #define MOD "provider.replicate"
 
@@ -262,7 +264,7 @@ static int rp_call(void *instance, cz_job *job, const cz_request *req, cz_reply 
         reply->http_status = rs.status;
         reply->bytes += rs.bytes;
         if (!rc)
-            rc = decode_audio(rs.body, rs.body_len, "the Replicate output", &reply->audio, err);
+            rc = cz_audio_decode(rs.body, rs.body_len, "the Replicate output", &reply->audio, err);
         cz_http_response_clear(&rs);
     }
     if (!rc)

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -66,6 +68,14 @@ int cz_audio_add_stem(cz_audio *a, const char *name, cz_audio *stem);
 
 /* The stem called name, or NULL. Borrowed: valid while `a` lives. */
 const cz_audio *cz_audio_stem(const cz_audio *a, const char *name);
+
+/* Decode an audio file held in memory (WAV, FLAC, Ogg, AIFF, ... anything
+ * libsndfile reads) into a new buffer with one reference, interleaved
+ * float at the file's own rate and channel count. `what` names the data in
+ * messages ("the ACE-Step download"). CZ_EPROTO when it is not readable
+ * audio, CZ_ENOMEM. */
+int cz_audio_decode(const void *data, size_t n, const char *what, cz_audio **out,
+                    cz_error *err);
 
 /* Length in seconds. */
 static inline double cz_audio_seconds(const cz_audio *a)

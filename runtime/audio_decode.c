@@ -1,13 +1,13 @@
 /*
- * Decode an audio file held in memory with libsndfile's virtual I/O, so a
- * download never touches the disk. Samples come out as interleaved float,
- * whatever the file's encoding.
+ * runtime/audio_decode.c - cz_audio_decode: an audio file held in memory
+ * (a provider's download) to a cz_audio, with libsndfile's virtual I/O so
+ * nothing touches the disk. In the host, once, for every provider.
  */
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include "runtime.h"
 
 typedef struct membuf {
     const unsigned char *p;
@@ -48,9 +48,10 @@ static sf_count_t mb_tell(void *u)
     return ((membuf *)u)->pos;
 }
 
-int decode_audio(const void *data, size_t n, const char *what, cz_audio **out, cz_error *err)
+int cz_audio_decode(const void *data, size_t n, const char *what, cz_audio **out, cz_error *err)
 {
     *out = NULL;
+    what = what ? what : "the data";
     SF_VIRTUAL_IO io = {mb_len, mb_seek, mb_read, mb_write, mb_tell};
     membuf m = {data, (sf_count_t)n, 0};
     SF_INFO info = {0};
