@@ -283,10 +283,16 @@ json_t *cz_options_resolve(const cz_module_desc *desc, const json_t *given,
     for (size_t i = 0; desc->options && desc->options[i].name; i++) {
         const cz_option *o = &desc->options[i];
         const char *var = json_string_value(json_object_get(out, o->name));
-        if ((o->flags & CZ_OPT_ENV) && var && *var && !getenv(var)) {
-            cz_mark m = where ? where(ctx, json_object_get(given, o->name) ? o->name : NULL, 0) : (cz_mark){0};
+        if (!(o->flags & CZ_OPT_ENV) || !var || !*var)
+            continue;
+        cz_mark m = where ? where(ctx, json_object_get(given, o->name) ? o->name : NULL, 0) : (cz_mark){0};
+        if (strspn(var, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(var) ||
+            (*var >= '0' && *var <= '9'))
+            /* Someone pasted the key itself: say so without repeating it. */
+            cz_diag_add(d, m, "option '%s' of %s must name an environment variable (letters, digits, '_'), "
+                        "not hold the key itself; export the key and name its variable here", o->name, desc->name);
+        else if (!getenv(var))
             cz_diag_add(d, m, "option '%s' of %s: environment variable %s is not set", o->name, desc->name, var);
-        }
     }
     if (d->n > before) {
         json_decref(out);

@@ -36,6 +36,7 @@ static const cz_port reads[] = {
     CZ_READ_OPTIONAL("master.report", CZ_TYPE_JSON, "loudness and peaks of the master"),
     CZ_READ_OPTIONAL("job.stages", CZ_TYPE_JSON, "module, version, variant and timing per stage"),
     CZ_READ_OPTIONAL("router.attempts", CZ_TYPE_JSON, "provider attempts"),
+    CZ_READ_OPTIONAL("router.cache", CZ_TYPE_JSON, "response cache hits and misses"),
     CZ_READ_OPTIONAL("job.pipeline", CZ_TYPE_STRING, "the pipeline's name"),
     CZ_READ_OPTIONAL("prompt", CZ_TYPE_STRING, "the user's prompt"),
     CZ_PORTS_END};
@@ -270,12 +271,13 @@ static int fz_run_stage(void *instance, cz_job *job, cz_error *err)
     if (cz_bus_type(bus, "mix.audio") != CZ_TYPE_NONE &&
         (rc = cz_bus_get_audio(bus, "mix.audio", &mix)))
         return cz_err(err, rc, "finalization.files: mix.audio is not audio");
-    const json_t *spec, *trace, *report, *stages, *attempts;
+    const json_t *spec, *trace, *report, *stages, *attempts, *cache;
     if ((rc = opt_json(bus, "ideation.spec", &spec, err)) ||
         (rc = opt_json(bus, "ideation.trace", &trace, err)) ||
         (rc = opt_json(bus, "master.report", &report, err)) ||
         (rc = opt_json(bus, "job.stages", &stages, err)) ||
-        (rc = opt_json(bus, "router.attempts", &attempts, err)))
+        (rc = opt_json(bus, "router.attempts", &attempts, err)) ||
+        (rc = opt_json(bus, "router.cache", &cache, err)))
         return rc;
     const cz_score *score = NULL;
     if (cz_bus_type(bus, "arrangement.score") != CZ_TYPE_NONE &&
@@ -339,6 +341,7 @@ static int fz_run_stage(void *instance, cz_job *job, cz_error *err)
     json_object_set_new(doc, "stages", or_default(stages, json_array()));
     json_object_set_new(doc, "master", or_default(report, json_null()));
     json_object_set_new(doc, "router", or_default(attempts, json_array()));
+    json_object_set_new(doc, "router_cache", or_default(cache, json_pack("{s:i,s:i}", "hits", 0, "misses", 0)));
     json_object_set_new(doc, "audio",
                         json_pack("{s:I, s:I, s:I, s:f, s:I, s:s, s:I}", "rate",
                                   (json_int_t)master->rate, "channels", (json_int_t)master->channels,
