@@ -304,7 +304,12 @@ static int cmd_run(cli *c)
 {
     if (c->n_args != 1)
         return fail(CZ_EXIT_USAGE, "run needs exactly one PIPELINE (see cadenza run --help)");
-    return run_job(c, c->args[0], NULL, NULL);
+    /* An empty input bus: pipelines that declare `inputs:` are refused
+     * here, by name, since `run` gives none. */
+    cz_bus *inputs = cz_bus_new();
+    int rc = run_job(c, c->args[0], inputs, NULL);
+    cz_bus_free(inputs);
+    return rc;
 }
 
 static int cmd_validate(cli *c)

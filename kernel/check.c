@@ -102,6 +102,17 @@ void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)
         const char *k = cz_bus_key_at(inputs, i);
         p[n++] = (producer){k, cz_bus_type(inputs, k), "the job's inputs"};
     }
+    const char *ikey;
+    json_t *itype;
+    json_object_foreach(g->pipe->inputs, ikey, itype) {
+        if (n < MAX_KEYS)
+            p[n++] = (producer){ikey, cz_type_parse(json_string_value(itype)), "the pipeline's inputs"};
+        cz_type given = inputs ? cz_bus_type(inputs, ikey) : CZ_TYPE_NONE;
+        if (inputs && given != cz_type_parse(json_string_value(itype)))
+            cz_diag_add(d, cz_ytree_key_mark(g->pipe->tree, json_object_get(cz_ytree_root(g->pipe->tree), "inputs"), ikey),
+                        "the pipeline needs input '%s' (%s) from its caller, which %s", ikey,
+                        json_string_value(itype), given == CZ_TYPE_NONE ? "did not give it" : "gave another type");
+    }
     for (size_t si = 0; si < g->n_stages; si++) {
         const cz_graph_stage *s = &g->stages[si];
         int unresolved = 0;

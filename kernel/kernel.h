@@ -163,6 +163,7 @@ typedef struct cz_pipeline {
     size_t n_providers;
     cz_use *router;     /* NULL when absent */
     cz_use *storage;    /* NULL when absent */
+    json_t *inputs;     /* key -> type name: what the caller puts on the bus */
 } cz_pipeline;
 
 /* Where an option of a use was written (for cz_options_resolve). */

@@ -11,6 +11,7 @@
  *   stages:    - {stage, module, with} | {stage, variants: [{module, weight, with}]}
  *   providers: - {name, module, with}
  *   router:    {module, with}          storage: {module, with}
+ *   inputs:    {KEY: TYPE}             what the caller puts on the bus
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -243,8 +244,8 @@ static cz_use *parse_single(cz_pipeline *p, const json_t *root, const char *key,
 
 cz_pipeline *cz_pipeline_load(const char *path, cz_diags *d)
 {
-    static const char *const top[] = {"pipeline", "description", "seed", "stages",
-                                      "providers", "router", "storage", NULL};
+    static const char *const top[] = {"pipeline", "description", "seed", "stages", "providers",
+                                      "router", "storage", "inputs", NULL};
     cz_ytree *t = cz_ytree_load(path, d);
     if (!t)
         return NULL;
@@ -297,6 +298,21 @@ cz_pipeline *cz_pipeline_load(const char *path, cz_diags *d)
             json_t *item;
             json_array_foreach(providers, i, item)
                 parse_provider(p, item, i, d);
+        }
+    }
+    json_t *inputs = json_object_get(root, "inputs");
+    p->inputs = json_object();
+    if (inputs && !json_is_object(inputs)) {
+        cz_diag_add(d, key_at(p, root, "inputs"), "'inputs' must be a mapping of bus key: type");
+    } else if (inputs) {
+        const char *key;
+        json_t *type;
+        json_object_foreach(inputs, key, type) {
+            if (!json_is_string(type) || cz_type_parse(json_string_value(type)) == CZ_TYPE_NONE)
+                cz_diag_add(d, key_at(p, inputs, key),
+                            "input '%s' needs a type: int, float, bool, string, json, score, audio or blob", key);
+            else
+                json_object_set(p->inputs, key, type);
         }
     }
     p->router = parse_single(p, root, "router", d);
@@ -413,6 +429,7 @@ void cz_pipeline_free(cz_pipeline *p)
         use_free(p->storage);
     free(p->router);
     free(p->storage);
+    json_decref(p->inputs);
     free(p->name);
     free(p->file);
     cz_ytree_free(p->tree);

@@ -249,6 +249,32 @@ START_TEST(hostile_yaml_is_refused_not_expanded)
 }
 END_TEST
 
+START_TEST(declared_inputs_come_from_the_caller)
+{
+    const char *yaml = "pipeline: x\ninputs: {test.value: int}\nstages:\n  - stage: r\n    module: test.reader\n";
+    cz_diags d = check_text(yaml, NULL); /* validate: the caller is not known */
+    ck_assert_msg(d.n == 0, "%s", cz_diag_first(&d));
+    cz_diag_free(&d);
+    char *path = cz_strfmt("%s/p.yaml", dir);
+    cz_pipeline *p = cz_pipeline_load(path, &d);
+    cz_bus *empty = cz_bus_new();
+    cz_graph *g = cz_graph_build(p, reg, 0, empty, &d);
+    ck_assert_ptr_null(g);
+    EXPECT(d, "p.yaml:2:10:", "the pipeline needs input 'test.value' (int) from its caller, which did not give it");
+    cz_diag_free(&d);
+    cz_bus_put_int(empty, "test.value", 4);
+    p = cz_pipeline_load(path, &d);
+    g = cz_graph_build(p, reg, 1, empty, &d);
+    ck_assert_msg(g != NULL, "%s", cz_diag_first(&d));
+    cz_graph_free(g);
+    cz_bus_free(empty);
+    free(path);
+    d = check_text("pipeline: x\ninputs: {a.b: banana}\nstages:\n  - {stage: n, module: test.noop}\n", NULL);
+    EXPECT(d, "p.yaml:2:10:", "input 'a.b' needs a type");
+    cz_diag_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pipeline");
@@ -265,6 +291,7 @@ int main(void)
     tcase_add_test(tc, static_check_finds_type_mismatch);
     tcase_add_test(tc, static_check_finds_variant_port_mismatch);
     tcase_add_test(tc, hostile_yaml_is_refused_not_expanded);
+    tcase_add_test(tc, declared_inputs_come_from_the_caller);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
