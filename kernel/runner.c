@@ -194,6 +194,12 @@ int cz_job_run(cz_graph *g, const cz_job_params *p, cz_job_result *res)
             rc = CZ_EINTERNAL; /* a module returned a positive status: treat as failure */
         json_array_append_new(record, stage_record(s->def->name, in, variant, st, ms, job.status));
         if (rc) {
+            /* The message is prefixed with stage and module here; drop the
+             * module's own copy of its name so it is not said twice. */
+            const char *msg = err.msg;
+            size_t nl = strlen(in->mod->desc.name);
+            if (!strncmp(msg, in->mod->desc.name, nl) && msg[nl] == ':' && msg[nl + 1] == ' ')
+                memmove(err.msg, msg + nl + 2, strlen(msg + nl + 2) + 1);
             cz_err(&res->err, rc, "stage %s (%s) failed: %s", s->def->name, in->mod->desc.name,
                    err.msg[0] ? err.msg : cz_strerror(rc));
             res->failed_stage = i;
