@@ -7,6 +7,8 @@
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
+V ?=
+Q := $(if $(V),,@)
 DESTDIR ?=
 CC ?= cc
 SAN ?=
@@ -53,10 +55,12 @@ all: $(BUILD)/cadenza modules registry
 
 $(BUILD)/obj/%.o: %.c $(wildcard kernel/*.h runtime/*.h) $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/cadenza: $(KERNEL_OBJ)
-	$(CC) -o $@.tmp $^ $(KERNEL_LDFLAGS) $(KERNEL_LIBS) && mv -f $@.tmp $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -o $@.tmp $^ $(KERNEL_LDFLAGS) $(KERNEL_LIBS) && mv -f $@.tmp $@
 
 # ---- modules: modules/<group>/<name>/ -> $(BUILD)/modules/<name>.so ------
 # A module folder may hold a file `pkg` naming the pkg-config packages it
@@ -69,7 +73,8 @@ MOD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(call pc,jansson)
 define MODULE_RULE
 $(BUILD)/modules/$(notdir $(1)).so: $(wildcard $(1)/*.c $(1)/*.h $(1)/pkg) $(SDK_HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(MOD_CFLAGS) -I$(1) $$(if $$(wildcard $(1)/pkg),$$(call pc,$$(shell cat $(1)/pkg))) -shared -o $$@.tmp $(wildcard $(1)/*.c) $$(LDSAN) $$(if $$(wildcard $(1)/pkg),$$(call pl,$$(shell cat $(1)/pkg))) $$(call pl,jansson) -lm && mv -f $$@.tmp $$@
+	@$$(if $$(Q),echo "  MODULE  $$@")
+	$$(Q)$$(CC) $$(MOD_CFLAGS) -I$(1) $$(if $$(wildcard $(1)/pkg),$$(call pc,$$(shell cat $(1)/pkg))) -shared -o $$@.tmp $(wildcard $(1)/*.c) $$(LDSAN) $$(if $$(wildcard $(1)/pkg),$$(call pl,$$(shell cat $(1)/pkg))) $$(call pl,jansson) -lm && mv -f $$@.tmp $$@
 endef
 $(foreach d,$(MODULE_DIRS),$(eval $(call MODULE_RULE,$(d))))
 
@@ -80,7 +85,7 @@ REGISTRY := $(if $(filter build,$(BUILD)),registry/index.json,$(BUILD)/registry/
 registry: $(REGISTRY)
 $(REGISTRY): $(BUILD)/cadenza $(MODULE_SOS)
 	@mkdir -p $(dir $@)
-	CADENZA_REGISTRY=$@ $(BUILD)/cadenza registry build $(BUILD)/modules
+	$(Q)CADENZA_REGISTRY=$@ $(BUILD)/cadenza registry build $(BUILD)/modules
 
 # ---- tests ----------------------------------------------------------------
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -92,11 +97,13 @@ TEST_CFLAGS := $(KERNEL_CFLAGS) -Itests $(call pc,$(TEST_PKGS))
 
 $(BUILD)/tests/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(MOD_CFLAGS) -shared -o $@.tmp $< $(LDSAN) $(call pl,jansson) && mv -f $@.tmp $@
+	@$(if $(Q),echo "  MODULE  $@")
+	$(Q)$(CC) $(MOD_CFLAGS) -shared -o $@.tmp $< $(LDSAN) $(call pl,jansson) && mv -f $@.tmp $@
 
 check: all $(TEST_BIN) $(TEST_MODS)
 	@BUILD=$(BUILD) SAN=$(SAN) CADENZA_REGISTRY=$(REGISTRY) tools/run-tests $(TEST_BIN)
