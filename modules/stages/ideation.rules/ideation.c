@@ -2,9 +2,11 @@
  * ideation.c - the ideation.rules stage: descriptor, options, run.
  *
  * Reads `prompt`, writes `ideation.spec` and `ideation.trace` (shapes in
- * docs/bus-keys.md), and spec.json (the spec with the trace under "trace")
- * when the job has an output folder. See ideation.h for the four steps and
- * docs/ideation.md for the vocabulary and the rules.
+ * docs/bus-keys.md), and spec.json (the spec with the trace under "trace"
+ * and the router's attempts under "router") when the job has an output
+ * folder. With a router in the pipeline (and option llm: auto) it asks for
+ * one "chat" answer that proposes spec fields (llm.c). See ideation.h for
+ * the four steps and docs/ideation.md for the vocabulary and the rules.
  *
  * The instance holds only the validated options; run() keeps all its state
  * on the stack and the heap of one call, so several jobs may run at once.
@@ -17,6 +19,8 @@
 
 static const cz_port reads[] = {
     CZ_READ("prompt", CZ_TYPE_STRING, "the user's prompt (may be empty)"),
+    CZ_READ_OPTIONAL("router.attempts", CZ_TYPE_JSON,
+                     "the router's records of the chat request, copied into spec.json"),
     CZ_PORTS_END,
 };
 
@@ -47,10 +51,16 @@ static const cz_option options[] = {
                   "bytes of the prompt that are read (cut on a character boundary)"),
     CZ_OPTION_BOOL("write_spec_file", "true",
                    "write spec.json (spec + trace) when the job has an output folder"),
+    CZ_OPTION_ENUM("llm", "auto",
+                   "auto: ask the pipeline's router for a chat answer that proposes spec "
+                   "fields, when the pipeline has a router; off: never ask",
+                   "auto", "off"),
+    CZ_OPTION_INT("llm_max_tokens", "600", 64, 16384,
+                  "max_tokens of the chat request (the answer is one small JSON object)"),
     CZ_OPTION_JSON("model_proposal", NULL,
                    "a JSON object of spec fields merged as if a model proposed them "
-                   "(prompt wins over model wins over rules); for replaying a model's "
-                   "answer offline"),
+                   "(prompt wins over model wins over rules); replays a model's answer "
+                   "offline, and no request is sent when it is set"),
     CZ_OPTIONS_END,
 };
 
@@ -58,6 +68,7 @@ static void opts_free(id_opts *o)
 {
     if (o) {
         json_decref(o->model_proposal);
+        free(o->llm_system);
         free(o);
     }
 }
@@ -113,6 +124,14 @@ static int ideation_init(const cz_init *args, void **instance, cz_error *err)
             return cz_err(err, CZ_ENOMEM, "ideation.rules: out of memory");
         }
     }
+    o->llm = strcmp(cz_opt_str(op, "llm"), "off") ? ID_LLM_AUTO : ID_LLM_OFF;
+    o->llm_max_tokens = (int)cz_opt_int(op, "llm_max_tokens");
+    if (o->llm_max_tokens <= 0)
+        o->llm_max_tokens = 600;
+    if (o->llm == ID_LLM_AUTO && !(o->llm_system = id_llm_system())) {
+        opts_free(o);
+        return cz_err(err, CZ_ENOMEM, "ideation.rules: out of memory");
+    }
     *instance = o;
     return 0;
 }
@@ -122,6 +141,9 @@ static void ideation_fini(void *instance)
     opts_free(instance);
 }
 
+/* spec.json: the spec, the trace under "trace" and the router's attempts
+ * under "router" ([] when nothing was asked). Attempt records carry no
+ * secrets: the router toolkit scrubs them before they reach the bus. */
 static int write_spec_file(cz_job *job, const json_t *spec, const json_t *trace,
                            cz_error *err)
 {
@@ -133,6 +155,10 @@ static int write_spec_file(cz_job *job, const json_t *spec, const json_t *trace,
     if (!doc)
         return cz_err(err, CZ_ENOMEM, "ideation.rules: out of memory writing spec.json");
     json_object_set(doc, "trace", (json_t *)trace);
+    const json_t *att = NULL;
+    if (cz_bus_get_json(cz_job_bus(job), "router.attempts", &att) || !json_is_array(att))
+        att = NULL;
+    json_object_set_new(doc, "router", att ? json_deep_copy(att) : json_array());
     rc = json_dump_file(doc, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(doc);
     if (rc)
@@ -161,6 +187,45 @@ static void trace_input(const id_text *t, size_t len, id_trace *tr, const id_opt
                      "neutral defaults");
 }
 
+/* Step 2: the model's proposal, replayed from model_proposal or asked of
+ * the router (option llm), when enhance is on. */
+static int model_step(cz_job *job, const char *prompt, size_t plen, const id_opts *o,
+                      id_facts *f, const id_text *t, id_trace *tr, id_llm_result *lr,
+                      cz_error *err)
+{
+    int router = o->llm == ID_LLM_AUTO && cz_job_has_router(job);
+    if (!o->model_proposal && !router) {
+        if (o->llm == ID_LLM_OFF && cz_job_has_router(job))
+            id_trace_add(tr, "model", ID_SRC_RULES, NULL,
+                         "llm is off: no language model was asked, the rules decide");
+        return 0;
+    }
+    if (!o->enhance) {
+        id_trace_add(tr, "model", ID_SRC_DEFAULT, NULL,
+                     o->model_proposal ? "enhance is off: the model's proposal is not used"
+                                       : "enhance is off: no language model was asked");
+        return 0;
+    }
+    if (o->model_proposal) {
+        if (router)
+            id_trace_add(tr, "model", ID_SRC_MODEL, NULL,
+                         "model_proposal is set: it is replayed instead of asking the router");
+        id_merge_model(f, o->model_proposal, tr);
+        return 0;
+    }
+    if (t->n == 0) {
+        id_trace_add(tr, "model", ID_SRC_RULES, NULL,
+                     "the prompt has no words to enrich: no language model was asked");
+        return 0;
+    }
+    char *clean = id_utf8_clean(prompt, plen);
+    if (!clean)
+        return cz_err(err, CZ_ENOMEM, "ideation.rules: out of memory");
+    int rc = id_llm_enrich(job, clean, o, f, tr, lr, err);
+    free(clean);
+    return rc;
+}
+
 static int ideation_run(void *instance, cz_job *job, cz_error *err)
 {
     const id_opts *o = instance;
@@ -183,6 +248,7 @@ static int ideation_run(void *instance, cz_job *job, cz_error *err)
 
     id_trace tr;
     id_text t;
+    id_llm_result lr = {0};
     id_facts *f = calloc(1, sizeof *f);
     char *clean = NULL;
     json_t *spec = NULL;
@@ -198,13 +264,9 @@ static int ideation_run(void *instance, cz_job *job, cz_error *err)
     trace_input(&t, len, &tr, o);
 
     id_parse(&t, f, &tr, o);                        /* 1. stated */
-    if (o->model_proposal) {                        /* 2. the seam */
-        if (o->enhance)
-            id_merge_model(f, o->model_proposal, &tr);
-        else
-            id_trace_add(&tr, "model", ID_SRC_DEFAULT, NULL,
-                         "enhance is off: the model's proposal is not used");
-    }
+    rc = model_step(job, prompt, plen, o, f, &t, &tr, &lr, err); /* 2. the seam */
+    if (rc)
+        goto out;
     id_infer(f, &tr, o, seed);                      /* 3. rules */
     id_band_build(f, &tr, o, seed);
     id_form_build(f, &tr, o, seed);
@@ -226,8 +288,15 @@ static int ideation_run(void *instance, cz_job *job, cz_error *err)
     cz_job_log(job, CZ_LOG_INFO, "\"%s\": %s, %g bpm, %s %s, %s, %g s, %d instruments",
                f->title, id_genres[f->genre].id, f->tempo, f->key, id_mode_name(f->mode),
                json_string_value(json_object_get(spec, "meter")), f->duration, f->n_band);
-    cz_job_status(job, "%s, %g bpm, %s %s", id_genres[f->genre].id, f->tempo, f->key,
-                  id_mode_name(f->mode));
+    char via[64] = "";
+    if (lr.taken)
+        snprintf(via, sizeof via, " (model: %s)", lr.provider);
+    else if (lr.answered)
+        snprintf(via, sizeof via, " (rules; %s proposed nothing)", lr.provider);
+    else if (lr.asked)
+        snprintf(via, sizeof via, " (rules; no model answered)");
+    cz_job_status(job, "%s, %g bpm, %s %s%s", id_genres[f->genre].id, f->tempo, f->key,
+                  id_mode_name(f->mode), via);
     rc = cz_bus_put_json(bus, "ideation.spec", spec);
     spec = NULL;
     if (!rc) {
@@ -249,4 +318,5 @@ out:
 CZ_MODULE(.name = "ideation.rules", .version = "1.0.0", .kind = CZ_KIND_STAGE,
           .summary = "Turns the prompt into the song spec, with a trace of every decision",
           .reads = reads, .writes = writes, .options = options, .init = ideation_init,
-          .run = ideation_run, .fini = ideation_fini);
+          .run = ideation_run, .fini = ideation_fini,
+          .requests = (const char *const[]){"chat", NULL});

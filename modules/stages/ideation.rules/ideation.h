@@ -9,7 +9,9 @@
  *                meters, negate.c marks what the prompt says "no" to)
  *   2. merge.c   the enrichment seam: a JSON object of fields proposed by a
  *                model is validated and merged with source "model" under
- *                "prompt wins over model wins over rules"
+ *                "prompt wins over model wins over rules"; llm.c gets that
+ *                object from a language model through the job's router
+ *                (option llm), or the option model_proposal replays one
  *   3. infer.c   rules fill every field nobody stated (genre, mood, tempo,
  *                key, ...), band.c builds the instruments, form.c the form,
  *                title.c the title and caption; choices among plausible
@@ -427,7 +429,12 @@ typedef struct id_opts {
     size_t max_prompt_bytes;
     int write_spec_file;
     json_t *model_proposal; /* owned; NULL or an object */
+    int llm;                /* ID_LLM_* */
+    int llm_max_tokens;     /* the request's max_tokens */
+    char *llm_system;       /* owned: the request's system text */
 } id_opts;
+
+enum { ID_LLM_OFF = 0, ID_LLM_AUTO };
 
 /* 1. Read the prompt's tokens into stated facts (trace steps, source
  * "prompt"). Never fails but for ENOMEM. */
@@ -451,6 +458,25 @@ int id_mode_find(const char *name);   /* any mode word; -1 */
  * stated keep the prompt's value (traced). Returns the number of fields
  * taken. */
 int id_merge_model(id_facts *f, const json_t *proposal, id_trace *tr);
+
+/* 2b. Ask a language model through the job's router (llm.c). */
+typedef struct id_llm_result {
+    int asked;         /* a request went to the router */
+    int answered;      /* a provider answered with a JSON object */
+    int taken;         /* fields merged from that answer */
+    char provider[32]; /* who answered ("" when nobody) */
+} id_llm_result;
+
+/* The system text of the request (malloc'ed), written from this module's
+ * own tables so the model answers in the vocabulary later stages know. */
+char *id_llm_system(void);
+/* Send `prompt` (valid UTF-8) as one chat request and merge the answer's
+ * JSON object with id_merge_model(). Every failure (no provider reached,
+ * no JSON object) leaves the facts as they were, with trace steps saying
+ * why, and returns 0; only CZ_ECANCELED (the job was cancelled) and
+ * CZ_ENOMEM come back as errors. */
+int id_llm_enrich(cz_job *job, const char *prompt, const id_opts *o, id_facts *f,
+                  id_trace *tr, id_llm_result *res, cz_error *err);
 
 /* 3. Rules fill the rest (or neutral defaults when enhance is off). */
 int id_infer(id_facts *f, id_trace *tr, const id_opts *o, uint64_t seed);

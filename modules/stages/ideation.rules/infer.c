@@ -502,6 +502,8 @@ static void infer_duration(id_facts *f, id_trace *tr, const id_opts *o, uint64_t
 {
     if (bars_to_duration(f, tr, o))
         return;
+    if (f->duration_src == ID_SRC_MODEL)
+        clamp_duration(f, tr, o); /* the prompt's are clamped when read */
     if (f->duration_src >= ID_SRC_MODEL)
         return;
     if (o->default_duration_s > 0) {

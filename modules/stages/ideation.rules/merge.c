@@ -1,10 +1,10 @@
 /*
  * merge.c - step 2, the enrichment seam: fields a model proposes.
  *
- * A later stage version asks a language model (through the job's router)
- * to enrich the spec and hands the reply's JSON object to
- * id_merge_model(); today the `model_proposal` option can feed one in (to
- * replay a model's answer offline, or to test this code). Every field is
+ * llm.c asks a language model (through the job's router) to enrich the
+ * spec and hands the reply's JSON object to id_merge_model(); the
+ * `model_proposal` option feeds one in instead (to replay a model's answer
+ * offline, or to test this code without a server). Every field is
  * validated on its own; a wrong type or an out-of-range value is dropped
  * with a trace step that says why. Precedence: prompt wins over model wins
  * over rules, so a field the prompt stated keeps the prompt's value (also
@@ -13,15 +13,29 @@
  * Fields: genre, subgenre, mood [..], energy 0..1, tempo_bpm 40..220, key,
  * mode, meter "N/D", duration_s 10..1200, instruments [{name, role?,
  * program?} or name], exclude [..], form [..], reasoning [..]; also
- * swing 0..1, title and use.
+ * swing 0..1, title and use. Words go through the rules' own vocabulary:
+ * a genre may be any alias or contain one ("Dark Synthwave" is synthwave),
+ * a subgenre the lexicon knows brings its tempo range (and is dropped when
+ * it belongs to another genre than the song's), moods may be synonyms.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ideation.h"
 
 #define MODEL ID_SRC_MODEL
+
+static int same_value(const json_t *a, const json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b))
+        return fabs(json_number_value(a) - json_number_value(b)) < 1e-9;
+    if (json_is_string(a) && json_is_string(b))
+        return !strcasecmp(json_string_value(a), json_string_value(b));
+    return json_equal((json_t *)a, (json_t *)b);
+}
 
 /* The prompt stated this field: keep it, and trace the model's proposal. */
 static int prompt_wins(id_trace *tr, const char *field, id_src have, const json_t *proposed,
@@ -35,9 +49,94 @@ static int prompt_wins(id_trace *tr, const char *field, id_src have, const json_
     char shown[80];
     id_copy(shown, sizeof shown, p ? p : "?", p ? strlen(p) : 1);
     free(p);
-    id_trace_add(tr, field, ID_SRC_PROMPT, kept,
-                 "the model proposes %s, but the prompt states this: the prompt wins", shown);
+    if (kept && same_value(proposed, kept))
+        id_trace_add(tr, field, ID_SRC_PROMPT, kept,
+                     "the model proposes %s too: the prompt states it", shown);
+    else
+        id_trace_add(tr, field, ID_SRC_PROMPT, kept,
+                     "the model proposes %s, but the prompt states this: the prompt wins", shown);
     return 1;
+}
+
+/* The genre a model's string names, read with the rules' own vocabulary:
+ * a canonical id, any alias ("Hip-Hop", "drum n bass"), the first genre
+ * phrase inside a longer string ("dark synthwave"), or a close spelling.
+ * *entry gets the lexicon entry that named it (NULL for a canonical id or
+ * a close spelling); *whole is 1 when that entry spans the whole string.
+ * -1 when the string names no genre. */
+static int model_genre(const char *s, const id_lex **entry, int *whole)
+{
+    *entry = NULL;
+    *whole = 0;
+    for (int g = 0; g < G_COUNT; g++)
+        if (!strcmp(s, id_genres[g].id)) {
+            *whole = 1;
+            return g;
+        }
+    id_text t;
+    if (id_text_split(&t, s, strlen(s)))
+        return -1;
+    int g = -1;
+    for (size_t i = 0; i < t.n && g < 0; i++) {
+        size_t n = 0;
+        const id_lex *e = id_lex_match(&t, i, &n);
+        if (e && e->kind == K_GENRE) {
+            g = e->id;
+            *entry = e;
+            *whole = i == 0 && n == t.n;
+        }
+    }
+    for (size_t i = 0; i < t.n && g < 0; i++) {
+        const id_lex *e = id_lex_fuzzy(t.tok[i].s);
+        if (e && e->kind == K_GENRE)
+            g = e->id;
+    }
+    id_text_free(&t);
+    return g;
+}
+
+/* A subgenre the lexicon knows gets its tempo range; one that names
+ * another genre than the song's is dropped; one alone decides the genre
+ * when nothing else did. */
+static void check_subgenre(id_facts *f, id_trace *tr)
+{
+    if (f->subgenre_src != MODEL || f->sub_bpm_lo > 0)
+        return;
+    const id_lex *e;
+    int whole;
+    int g = model_genre(f->subgenre, &e, &whole);
+    if (g < 0 || !whole)
+        return;
+    if (f->genre < 0 && (f->banned_genres & (1u << g))) {
+        id_trace_add(tr, "subgenre", MODEL, json_string(f->subgenre),
+                     "dropped the model's subgenre: '%s' is a kind of %s, which the prompt "
+                     "rules out",
+                     f->subgenre, id_genres[g].name);
+        f->subgenre[0] = 0;
+        f->subgenre_src = ID_SRC_NONE;
+        return;
+    }
+    if (f->genre < 0) {
+        f->genre = g;
+        f->genre_src = MODEL;
+        id_trace_add(tr, "genre", MODEL, json_string(id_genres[g].id),
+                     "the model's subgenre '%s' is a kind of %s", f->subgenre,
+                     id_genres[g].name);
+    }
+    if (g != f->genre) {
+        id_trace_add(tr, "subgenre", MODEL, json_string(f->subgenre),
+                     "dropped the model's subgenre: '%s' is a kind of %s, not of %s",
+                     f->subgenre, id_genres[g].name, id_genres[f->genre].name);
+        f->subgenre[0] = 0;
+        f->subgenre_src = ID_SRC_NONE;
+        return;
+    }
+    if (e && e->sub)
+        id_copy(f->subgenre, sizeof f->subgenre, e->sub, strlen(e->sub));
+    if (e && e->a > 0 && e->b >= e->a) {
+        f->sub_bpm_lo = e->a;
+        f->sub_bpm_hi = e->b;
+    }
 }
 
 static void drop(id_trace *tr, const char *field, const json_t *v, const char *why)
@@ -163,9 +262,16 @@ static int merge_instruments(id_facts *f, const json_t *v, id_trace *tr)
             }
             program = (int)json_integer_value(jp);
         }
-        id_text t;
-        const id_lex *e = whole_phrase(name, &t);
-        int inst = e && e->kind == K_INSTR ? e->id : I_NONE;
+        int inst = I_NONE;
+        for (int k = 1; k < I_COUNT && inst == I_NONE; k++)
+            if (!strcasecmp(name, id_instruments[k].name))
+                inst = k;
+        if (inst == I_NONE) {
+            id_text t;
+            const id_lex *e = whole_phrase(name, &t);
+            if (e && e->kind == K_INSTR)
+                inst = e->id;
+        }
         if (inst == I_NONE && (role < 0 || program < 0)) {
             drop(tr, "instruments", it, "an unknown instrument needs both role and program");
             continue;
@@ -176,6 +282,8 @@ static int merge_instruments(id_facts *f, const json_t *v, id_trace *tr)
         }
         id_member *m = &band[n++];
         memset(m, 0, sizeof *m);
+        if (inst != I_NONE) /* the table's name: what later stages know */
+            name = id_instruments[inst].name;
         id_copy(m->name, sizeof m->name, name, strlen(name));
         m->inst = inst;
         m->role = role >= 0 ? role : id_instruments[inst].roles[0];
@@ -327,7 +435,10 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
     json_object_foreach((json_t *)p, key, v) {
         double d;
         if (!strcmp(key, "genre")) {
-            int g = json_is_string(v) ? id_genre_find(json_string_value(v)) : -2;
+            const char *s = json_string_value(v);
+            const id_lex *ge = NULL;
+            int whole = 0;
+            int g = s ? model_genre(s, &ge, &whole) : -2;
             if (g == -2) {
                 drop(tr, key, v, "not a string");
             } else if (g < 0) {
@@ -340,9 +451,22 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                                     json_string(f->genre >= 0 ? id_genres[f->genre].id : ""))) {
                 f->genre = g;
                 f->genre_src = MODEL;
-                id_trace_add(tr, key, MODEL, json_string(id_genres[g].id),
-                             "the model proposes %s", id_genres[g].name);
+                if (!strcmp(s, id_genres[g].id))
+                    id_trace_add(tr, key, MODEL, json_string(id_genres[g].id),
+                                 "the model proposes %s", id_genres[g].name);
+                else
+                    id_trace_add(tr, key, MODEL, json_string(id_genres[g].id),
+                                 "the model proposes '%s', read as %s", s, id_genres[g].name);
                 taken++;
+                if (ge && ge->sub && f->subgenre_src < MODEL &&
+                    !json_is_string(json_object_get(p, "subgenre"))) {
+                    id_copy(f->subgenre, sizeof f->subgenre, ge->sub, strlen(ge->sub));
+                    f->subgenre_src = MODEL;
+                    f->sub_bpm_lo = ge->a > 0 ? ge->a : 0;
+                    f->sub_bpm_hi = ge->a > 0 ? ge->b : 0;
+                    id_trace_add(tr, "subgenre", MODEL, json_string(f->subgenre),
+                                 "the model's genre '%s' names the subgenre", s);
+                }
             }
         } else if (!strcmp(key, "subgenre")) {
             const char *s = json_string_value(v);
@@ -535,5 +659,6 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                          "ignored the model's field '%s': not part of the spec", key);
         }
     }
+    check_subgenre(f, tr);
     return taken;
 }
