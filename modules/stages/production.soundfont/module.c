@@ -113,6 +113,15 @@ static void pin_fluidsynth(void)
     }
 }
 
+/* Loading this module already ran those libraries' constructors, so pin
+ * them then, not at the first init: a host that only inspects the module
+ * (registry scan, `cadenza conform`) unloads it without calling init. This
+ * constructor touches no state of ours; it only keeps a library mapped. */
+__attribute__((constructor)) static void pin_at_load(void)
+{
+    pin_fluidsynth();
+}
+
 /* A RIFF file of form 'sfbk'. Checked here rather than with
  * fluid_is_soundfont(), which reports a mismatch on stderr. */
 static int is_sf2(const char *path)
@@ -129,7 +138,6 @@ static int is_sf2(const char *path)
 static int sf_init(const cz_init *args, void **instance, cz_error *err)
 {
     const json_t *o = args->options;
-    pin_fluidsynth(); /* first: loading this module already initialised them */
     int64_t rate = cz_opt_int(o, "rate");
     if (rate != 44100 && rate != 48000 && rate != 96000)
         return cz_err(err, CZ_EINVAL, MOD ": option rate must be 44100, 48000 or 96000 Hz (got %lld)",
