@@ -18,17 +18,21 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for i in $(seq "$RUNS"); do
   rm -rf "$tmp/out"
   /usr/bin/time -f "%e %M" -o "$tmp/time.$i" "${one_core[@]}" "$BUILD/cadenza" run default \
-    --prompt "$PROMPT" --seed 1 --out "$tmp/out" --quiet >/dev/null
+    --prompt "$PROMPT" --seed 1 --out "$tmp/out" >/dev/null 2>"$tmp/progress.$i"
   cp "$tmp/out/song.json" "$tmp/song.$i.json"
 done
 python3 - "$tmp" "$RUNS" <<'PY'
 import json, sys, statistics
 tmp, runs = sys.argv[1], int(sys.argv[2])
+import re
 stages = {}
 for i in range(1, runs + 1):
-    song = json.load(open(f"{tmp}/song.{i}.json"))
-    for s in song.get("stages", []):
-        stages.setdefault(s["stage"], []).append(s.get("elapsed_ms", 0))
+    # the progress lines (one per stage) carry every stage's time,
+    # finalization's included, which song.json cannot (it is written by it)
+    for line in open(f"{tmp}/progress.{i}"):
+        m = re.search(r"\] (\S+): done in ([0-9.]+) ms", line)
+        if m:
+            stages.setdefault(m.group(1), []).append(float(m.group(2)))
 print("per stage (median ms):")
 for name, v in stages.items():
     print(f"  {name:<14} {statistics.median(v):9.1f}")
