@@ -7,16 +7,18 @@
  *   yamltree.c  libyaml -> JSON values plus the source mark of every node
  *   loader.c    dlopen a module, check its ABI and descriptor
  *   options.c   option schemas: parse defaults, validate values, fill in
- *   registry.c  the module index: scan (crash-isolated), write, resolve
+ *   registry.c  the module index: read and resolve (built by cli/)
  *   pipeline.c  pipeline YAML -> a checked model; --set overrides
  *   check.c     static port check: every read has an earlier writer
  *   graph.c     a loaded pipeline: module instances ready to run jobs
  *   runner.c    one job through the stages; states, variants, staging
  *   job.c       the cz_job_* calls a stage makes; outputs; providers
- *   bus.c, log.c, serialize.c            the bus, logging, bus persistence
+ *   bus.c, log.c                         the bus, logging
  *
- * The command line (cli/) and the host side of the SDK's music data types
- * (runtime/) are built on this and are not part of it.
+ * The command line (cli/: commands, registry building, conform) and
+ * runtime/ (the host side of the SDK: score and audio types, bus
+ * persistence, HTTP, provider retries) are built on this and are not part
+ * of it.
  */
 #ifndef CZ_KERNEL_H
 #define CZ_KERNEL_H

@@ -1,5 +1,5 @@
 /*
- * kernel/serialize.c - write a bus out and read it back.
+ * runtime/bus_io.c - write a bus out and read it back.
  *
  * Checkpoints (after every stage, through a storage module), reruns and
  * debugging all need a job's bus on disk. The format is one JSON file
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
-#include "../runtime/runtime.h"
+#include "../kernel/kernel.h"
+#include "runtime.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "audio files are little-endian float32");
 
