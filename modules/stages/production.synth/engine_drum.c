@@ -499,7 +499,7 @@ static void drum_cleanup(sy_track *t)
     t->ext = NULL;
 }
 
-static void drum_note_on(sy_track *t, void *vp, int l, int pitch, int vel)
+static void drum_note_on(sy_track *t, void *vp, int l, int pitch, int vel, float pre)
 {
     drum_voice *v = &((drum_pack *)vp)->v[l];
     const drum_piece *pc = &((drum_kit *)t->ext)->piece[pitch & 127];
@@ -554,14 +554,14 @@ static unsigned drum_render(sy_track *t, void *vp, int pidx, unsigned active,
                 lp += (s[i] - lp) * c;
                 float y = lp * fade;
                 fade = fade > fstep ? fade - fstep : 0.0f;
-                accL[4 * i + l] += y * gl;
-                accR[4 * i + l] += y * gr;
+                accL[SY_LANES * i + l] += y * gl;
+                accR[SY_LANES * i + l] += y * gr;
             }
         } else {
             for (int i = 0; i < m; i++) {
                 lp += (s[i] - lp) * c;
-                accL[4 * i + l] += lp * gl;
-                accR[4 * i + l] += lp * gr;
+                accL[SY_LANES * i + l] += lp * gl;
+                accR[SY_LANES * i + l] += lp * gr;
             }
         }
         v->pos += (uint32_t)m;
@@ -581,7 +581,7 @@ const sy_engine sy_engine_drum = {
     .note_on = drum_note_on,
     .note_off = drum_note_off,
     .kill = drum_kill,
-    .render = drum_render,
+    .render = {drum_render, drum_render, drum_render}, /* scalar: one build */
 };
 
 /* Choke groups: open hat (1), open triangle (2), open cuica (3). */

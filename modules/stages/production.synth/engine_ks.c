@@ -56,7 +56,7 @@ static void ks_cleanup(sy_track *t)
     t->ext = NULL;
 }
 
-static void ks_note_on(sy_track *t, void *vp, int l, int pitch, int vel)
+static void ks_note_on(sy_track *t, void *vp, int l, int pitch, int vel, float pre)
 {
     ks_voice *v = &((ks_pack *)vp)->v[l];
     const sy_preset *pr = &t->p;
@@ -166,7 +166,7 @@ static unsigned ks_render(sy_track *t, void *vp, int pidx, unsigned active,
             w++;
             float o = x * gain * fade;
             fade = fade > fstep ? fade - fstep : 0.0f;
-            acc[4 * i + l] += o;
+            acc[SY_LANES * i + l] += o;
             pk = fabsf(o) > pk ? fabsf(o) : pk;
         }
         v->w = w & KS_MASK;
@@ -190,5 +190,5 @@ const sy_engine sy_engine_ks = {
     .note_on = ks_note_on,
     .note_off = ks_note_off,
     .kill = ks_kill,
-    .render = ks_render,
+    .render = {ks_render, ks_render, ks_render}, /* scalar: one build */
 };

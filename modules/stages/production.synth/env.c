@@ -1,5 +1,5 @@
 /*
- * env.c - ADSR envelopes for four voices at once.
+ * env.c - ADSR envelopes for the eight voices of a pack.
  *
  * Each stage is a one-pole glide towards a target, the analogue way:
  * attack aims at 1.2 and is cut at 1.0 (so it reaches full level in the
@@ -8,8 +8,9 @@
  * silence in a finite time, after which it is freed. Times are "to
  * silence" (or to within 1% of sustain): 4.6 time constants.
  *
- * Amplitude envelopes tick per sample (sy_env_tick, inlined in the voice
- * loops: three vector ops); filter envelopes advance per block
+ * Amplitude envelopes run per sample in the voice loops (the closed form
+ * v_i = tgt + (v_0 - tgt) * m^i, one multiply carried from sample to
+ * sample); filter envelopes advance per block
  * (sy_env_advance: the exact closed form for n samples). Stage changes are
  * checked once per block; a block is at most 1.5 ms, and the level is
  * clamped to [0, 1] in between, so late transitions are inaudible.
@@ -39,14 +40,16 @@ static void set_stage(sy_env *e, int lane, int st, float tgt, float c)
 }
 
 void sy_env_start(sy_env *e, int lane, const sy_envp *p, float time_mul,
-                  float rate)
+                  float rate, float pre)
 {
     e->ac[lane] = sy_env_coef(p->a, SY_TAUS_ATT, rate);
     e->dc[lane] = sy_env_coef(p->d * time_mul, SY_TAUS_DEC, rate);
     e->rc[lane] = sy_env_coef(p->r * time_mul, SY_TAUS_DEC, rate);
     e->s[lane] = p->s;
-    e->v[lane] = 0.0f;
     set_stage(e, lane, SY_ENV_ATT, 1.2f, e->ac[lane]);
+    /* the part of a sample period that passed before the first sample */
+    float v = pre > 0.0f ? 1.2f * (1.0f - (float)exp2((double)pre * e->lc[lane])) : 0.0f;
+    e->v[lane] = v > 1.0f ? 1.0f : v;
 }
 
 void sy_env_release(sy_env *e, int lane)
@@ -102,7 +105,6 @@ unsigned sy_env_control(sy_env *e, unsigned lanes)
 
 void sy_env_advance(sy_env *e, int n)
 {
-    v4 m = v4exp2(v4s((float)n) * e->lc);
-    v4 x = e->tgt + (e->v - e->tgt) * m;
-    e->v = v4min(v4max(x, v4s(0.0f)), v4s(1.0f));
+    vf m = vexp2(vs((float)n) * e->lc);
+    e->v = vclamp(e->tgt + (e->v - e->tgt) * m, 0.0f, 1.0f);
 }

@@ -3,14 +3,10 @@
  * default production stage. Renders arrangement.score into stereo stems,
  * one per track, and their sum (production.stems).
  *
- * The render is time-major: the song is walked in chunks of SY_CHUNK
- * frames and every track renders each chunk in turn, writing its stem
- * chunk and adding it to the main buffer while both are in cache. A track
- * that is silent in a chunk writes nothing there, so the stem's zeroed
- * pages are never touched and never become resident memory.
- *
- * Instance data is the option values and the wavetables (read-only after
- * init), so concurrent runs for different jobs share it safely.
+ * This file is the stage's face: options, the bus, stem names, logs. The
+ * render itself is render.c. Instance data is the option values and the
+ * wavetables (read-only after init), so concurrent runs for different
+ * jobs share it safely.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,7 +14,6 @@
 
 #include "synth.h"
 
-#define SY_FADE_OUT_S 0.01 /* fade at the very end of the buffer */
 #define SY_MAX_SECONDS (4.0 * 3600.0)
 
 typedef struct synth {
@@ -95,6 +90,7 @@ static int synth_init(const cz_init *args, void **instance, cz_error *err)
         free(s);
         return cz_err(err, CZ_ENOMEM, "production.synth: out of memory for the wavetables");
     }
+    s->sh.isa = sy_isa_detect();
     *instance = s;
     return 0;
 }
@@ -130,6 +126,11 @@ static void stem_names(const cz_score *sc, char (*names)[32])
             snprintf(names[i], 32, "%.*s%s", (int)keep, base, suffix);
         }
     }
+}
+
+static int job_cancelled(void *job)
+{
+    return cz_job_cancelled(job);
 }
 
 static int synth_run(void *instance, cz_job *job, cz_error *err)
@@ -170,102 +171,42 @@ static int synth_run(void *instance, cz_job *job, cz_error *err)
     sy_style style;
     sy_style_init(&style, genre, mood);
 
-    double frames_per_tick = (double)s->rate * 60.0 / (sc->bpm * sc->ppq);
     double song_s = sc->total_ticks * 60.0 / (sc->bpm * sc->ppq);
     if (song_s + s->tail_s > SY_MAX_SECONDS)
         return cz_err(err, CZ_EINVAL, "production.synth: the score at '%s' lasts %.0f s; the limit is %.0f s",
                       s->score_key, song_s, SY_MAX_SECONDS);
-    uint64_t song_frames = (uint64_t)llround(sc->total_ticks * frames_per_tick);
-    uint64_t frames = song_frames + (uint64_t)llround(s->tail_s * s->rate);
-    int fade_len = (int)(SY_FADE_OUT_S * s->rate);
-    int64_t fade_at = (int64_t)frames - fade_len;
 
-    cz_audio *mix = cz_audio_new(s->rate, 2, frames);
-    sy_track *tr = calloc(sc->n_tracks, sizeof *tr);
-    cz_audio **stems = calloc(sc->n_tracks, sizeof *stems);
-    float *accL = aligned_alloc(64, SY_CHUNK * SY_LANES * sizeof(float) * 2);
-    uint32_t made = 0;
-    if (!mix || !tr || !stems || !accL) {
-        rc = cz_err(err, CZ_ENOMEM, "production.synth: out of memory for %.1f s of audio",
-                    (double)frames / s->rate);
-        goto out;
-    }
-    float *accR = accL + SY_CHUNK * SY_LANES;
-    for (; made < sc->n_tracks; made++) {
-        rc = sy_track_init(&tr[made], &sc->tracks[made], &s->sh, &style, s->rate, s->polyphony,
-                           frames_per_tick, song_frames, cz_job_seed(job), err);
-        if (rc) {
-            made++;
-            goto out;
-        }
-        stems[made] = cz_audio_new(s->rate, 2, frames);
-        if (!stems[made]) {
-            made++;
-            rc = cz_err(err, CZ_ENOMEM, "production.synth: out of memory for the stem of track '%s' "
-                        "(%.1f s stereo)", sc->tracks[made - 1].name, (double)frames / s->rate);
-            goto out;
-        }
-    }
-
-    uint64_t chunks = 0;
-    for (uint64_t pos = 0; pos < frames; pos += SY_CHUNK, chunks++) {
-        int n = frames - pos < SY_CHUNK ? (int)(frames - pos) : SY_CHUNK;
-        if ((chunks & 1023) == 1023 && cz_job_cancelled(job)) {
-            rc = cz_err(err, CZ_ECANCELED, "production.synth: cancelled at %.1f s",
-                        (double)pos / s->rate);
-            goto out;
-        }
-        for (uint32_t i = 0; i < sc->n_tracks; i++)
-            if (sy_track_render(&tr[i], n, accL, accR))
-                sy_track_output(&tr[i], accL, accR, n, stems[i]->samples + 2 * pos,
-                                mix->samples + 2 * pos, fade_at - (int64_t)pos, fade_len);
-    }
-
-    uint64_t notes = 0, steals = 0, hard = 0;
     char (*names)[32] = calloc(sc->n_tracks, sizeof *names);
-    if (!names) {
-        rc = cz_err(err, CZ_ENOMEM, "production.synth: out of memory");
-        goto out;
-    }
+    if (!names)
+        return cz_err(err, CZ_ENOMEM, "production.synth: out of memory");
     stem_names(sc, names);
-    for (uint32_t i = 0; i < sc->n_tracks; i++) {
-        const char *name = names[i];
-        if (strcmp(name, sc->tracks[i].name))
+    for (uint32_t i = 0; i < sc->n_tracks; i++)
+        if (strcmp(names[i], sc->tracks[i].name))
             cz_job_log(job, CZ_LOG_WARN, "track %u: stem named '%s' (track name '%s' is empty or taken)",
-                       i + 1, name, sc->tracks[i].name);
-        notes += sc->tracks[i].n_notes;
-        steals += tr[i].steals;
-        hard += tr[i].hard_steals;
-        cz_audio *st = stems[i];
-        stems[i] = NULL;
-        if ((rc = cz_audio_add_stem(mix, name, st))) {
-            rc = cz_err(err, rc, "production.synth: cannot attach the stem of track '%s'", name);
-            free(names);
-            goto out;
-        }
-    }
+                       i + 1, names[i], sc->tracks[i].name);
+
+    sy_render_args ra = {.score = sc, .sh = &s->sh, .style = &style, .rate = s->rate,
+                         .polyphony = s->polyphony, .tail_s = s->tail_s,
+                         .seed = cz_job_seed(job), .isa = s->sh.isa,
+                         .cancelled = job_cancelled, .user = job};
+    sy_render_stats st;
+    cz_audio *mix = NULL;
+    rc = sy_render(&ra, names, &mix, &st, err);
     free(names);
-    if (hard)
+    if (rc)
+        return rc;
+    if (st.hard_steals)
         cz_job_log(job, CZ_LOG_WARN, "%llu notes cut a fading voice: raise the polyphony option",
-                   (unsigned long long)hard);
-    cz_job_log(job, CZ_LOG_INFO, "%u stems, %.1f s at %u Hz, %llu notes, %llu voices stolen, kit %d, genre '%s'",
-               sc->n_tracks, (double)frames / s->rate, s->rate, (unsigned long long)notes,
-               (unsigned long long)steals, style.kit, style.genre);
-    cz_job_status(job, "%u stems, %.1f s", sc->n_tracks, (double)frames / s->rate);
+                   (unsigned long long)st.hard_steals);
+    cz_job_log(job, CZ_LOG_INFO,
+               "%u stems, %.1f s at %u Hz, %llu notes, %llu voices stolen, %u tracks at half rate, "
+               "kit %d, genre '%s'",
+               sc->n_tracks, cz_audio_seconds(mix), s->rate, (unsigned long long)st.notes,
+               (unsigned long long)st.steals, st.half_rate_tracks, style.kit, style.genre);
+    cz_job_status(job, "%u stems, %.1f s", sc->n_tracks, cz_audio_seconds(mix));
     rc = cz_bus_put_audio(bus, "production.stems", mix);
-    mix = NULL;
     if (rc)
         rc = cz_err(err, rc, "production.synth: cannot put production.stems on the bus");
-out:
-    for (uint32_t i = 0; i < made; i++) {
-        sy_track_free(&tr[i]);
-        if (stems && stems[i])
-            cz_audio_unref(stems[i]);
-    }
-    free(tr);
-    free(stems);
-    free(accL);
-    cz_audio_unref(mix);
     return rc;
 }
 

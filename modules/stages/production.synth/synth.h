@@ -3,40 +3,45 @@
  *
  * Shape of a render (see docs/synth.md for the long form):
  *
- *   module.c   reads the score, makes one sy_track per score track, then
- *              walks the song in chunks of SY_CHUNK frames (time-major):
- *              every track renders the chunk, and a track that made sound
- *              writes its stem chunk and adds it to the main buffer while
- *              that chunk is still in cache. Silent chunks touch nothing,
- *              so the zero pages of an untouched stem never become resident.
+ *   module.c   options, bus in and out; calls sy_render.
+ *   render.c   makes one sy_track per score track, then walks the song in
+ *              chunks of SY_CHUNK frames (time-major): every track renders
+ *              the chunk, and a track that made sound writes its stem chunk
+ *              and adds it to the main buffer while that chunk is still in
+ *              cache. Silent chunks touch nothing, so the zero pages of an
+ *              untouched stem never become resident.
  *   track.c    turns notes into sample-accurate on/off events, allocates
  *              voices (polyphony limit, click-free stealing, hi-hat choke),
  *              splits the chunk at events and at SY_BLOCK frames (the
  *              control period), and runs the track's engine over every
- *              pack that has a sounding voice; then sums the pack lanes,
- *              applies drive, volume, constant-power pan and a soft clip.
+ *              pack that has a sounding voice; sums the pack lanes.
+ *   halfrate.c decides which tracks may run their voices at half the output
+ *              rate (dark presets), and the 2x half-band upsampler for them.
+ *   output.c   drive, volume, constant-power pan, soft clip, the final
+ *              fade; writes the stem chunk and adds it to the main buffer.
  *   engine_*.c one voice architecture each, chosen per track from its
  *              preset: sub (wavetable/sine/noise oscillators with unison,
  *              SVF, ADSRs), fm (two carrier/modulator pairs), ks
  *              (Karplus-Strong), drum (GM kit pieces synthesised once per
  *              render, played back with velocity level and brightness).
  *
- * Voices live in packs of four lanes. A pack's state is stored as 4-lane
- * vectors, so the sub and fm engines advance four voices per instruction;
+ * Voices live in packs of eight lanes. A pack's state is stored as 8-lane
+ * vectors, so the sub and fm engines advance eight voices per operation;
  * ks and drum voices are scalar and loop over their lanes. Voices are
  * allocated in the lowest free slot, so sounding voices stay packed into
- * the first packs and empty packs are skipped.
+ * the first packs and empty packs are skipped. The vector loops exist in a
+ * baseline and an AVX2 build with identical results (sy_math.h).
  */
 #ifndef SY_SYNTH_H
 #define SY_SYNTH_H
 
-#include <cadenza/cadenza.h>
-
+/* first: its pragmas apply to everything after it */
 #include "sy_math.h"
 
-#define SY_LANES 4
+#include <cadenza/cadenza.h>
+
 #define SY_BLOCK 64   /* control period: frames per engine call, at most */
-#define SY_CHUNK 512  /* frames per track render call */
+#define SY_CHUNK 512  /* output frames per track render call */
 #define SY_MAXUNI 7   /* unison voices per oscillator */
 #define SY_TABN 1024  /* wavetable length (a power of two) */
 #define SY_TABLEVELS 19 /* half-octave mip levels, 1 .. 511 harmonics */
@@ -146,18 +151,26 @@ typedef struct sy_wavetable {
     float *data;
 } sy_wavetable;
 
+/* The 2x upsampler of half-rate tracks: a linear-phase half-band FIR.
+ * Even output samples are the input samples; odd ones are
+ * sum_k c[k] * (x[m - k] + x[m + 1 + k]), k < SY_UPK. */
+#define SY_UPK 20
+
 typedef struct sy_shared {
     sy_wavetable saw, square, tri;
     sy_wavetable *spec; /* one per preset (data NULL when unused) */
     int n_spec;
+    int isa;            /* SY_ISA_*: which build of the vector loops runs */
+    float up_c[SY_UPK]; /* half-band coefficients (halfrate.c) */
 } sy_shared;
 
 int sy_shared_init(sy_shared *sh);
 void sy_shared_free(sy_shared *sh);
 
 /* The mip level that keeps every harmonic below Nyquist for phase
- * increment `inc` (cycles per sample). */
-static inline const float *sy_table_for(const sy_wavetable *w, float inc)
+ * increment `inc` (cycles per sample), as an offset in floats from the
+ * start of the wave's data. */
+static inline int32_t sy_table_offset(float inc)
 {
     /* Level j holds harmonics 1 .. floor(2^(j/2)) (at most SY_TABN/2 - 1)
      * and serves inc <= 0.5 * 2^(-j/2): its top harmonic stays at or
@@ -176,38 +189,36 @@ static inline const float *sy_table_for(const sy_wavetable *w, float inc)
         if (j > SY_TABLEVELS - 1)
             j = SY_TABLEVELS - 1;
     }
-    return w->data + (size_t)j * (SY_TABN + 1) * 2;
+    return (int32_t)j * (SY_TABN + 1) * 2;
 }
 
-/* ---- envelopes (4 lanes) ------------------------------------------- */
+static inline const float *sy_table_for(const sy_wavetable *w, float inc)
+{
+    return w->data + sy_table_offset(inc);
+}
+
+/* ---- envelopes (8 lanes) ------------------------------------------- */
 
 enum { SY_ENV_OFF = 0, SY_ENV_ATT, SY_ENV_DEC, SY_ENV_REL, SY_ENV_FADE };
 
 typedef struct sy_env {
-    v4 v, tgt, c;       /* value, one-pole target and coefficient */
-    v4 lc;              /* log2(1 - c), for block-rate advance */
-    float ac[4], dc[4], rc[4], s[4];
-    uint8_t st[4];
+    vf v, tgt, c;       /* value, one-pole target and coefficient */
+    vf lc;              /* log2(1 - c), for block-rate advance */
+    float ac[SY_LANES], dc[SY_LANES], rc[SY_LANES], s[SY_LANES];
+    uint8_t st[SY_LANES];
 } sy_env;
 
 /* One-pole coefficient that covers `seconds` with `taus` time constants. */
 float sy_env_coef(float seconds, float taus, float rate);
+/* Start the attack; `pre` samples of it have already passed (0..1). */
 void sy_env_start(sy_env *e, int lane, const sy_envp *p, float time_mul,
-                  float rate);
+                  float rate, float pre);
 void sy_env_release(sy_env *e, int lane);
 void sy_env_fade(sy_env *e, int lane, float seconds, float rate);
 /* Stage transitions after a block; returns lanes that reached OFF. */
 unsigned sy_env_control(sy_env *e, unsigned lanes);
 /* Advance by n samples at block rate (filter envelopes). */
 void sy_env_advance(sy_env *e, int n);
-
-static inline v4 sy_env_tick(v4 *v, v4 tgt, v4 c)
-{
-    v4 x = *v + (tgt - *v) * c;
-    x = v4min(v4max(x, v4s(0.0f)), v4s(1.0f));
-    *v = x;
-    return x;
-}
 
 /* ---- tracks and engines ---------------------------------------------- */
 
@@ -224,28 +235,33 @@ typedef struct sy_slot {
 } sy_slot;
 
 typedef struct sy_event {
-    uint64_t at;     /* frame */
+    uint64_t at;     /* voice-rate frame */
     uint32_t note;   /* index into the track's notes */
-    uint32_t on;     /* 1 = note on, 0 = note off */
+    uint8_t on;      /* 1 = note on, 0 = note off */
+    uint8_t pre;     /* note on between two voice-rate frames (half rate) */
 } sy_event;
 
 typedef struct sy_track sy_track;
+
+/* Render n <= SY_BLOCK frames of the lanes in `active`, adding into acc
+ * (lane-interleaved: acc[SY_LANES * i + lane]); accR is used only when
+ * the track is stereo. Writes each lane's level into its slot and returns
+ * the lanes that finished. */
+typedef unsigned (*sy_render_fn)(sy_track *t, void *pack, int pack_index, unsigned active,
+                                 int n, float *accL, float *accR);
 
 typedef struct sy_engine {
     size_t pack_size;
     /* Per-track resources (delay lines, drum pieces); may be NULL. */
     int (*setup)(sy_track *t, cz_error *err);
     void (*cleanup)(sy_track *t);
-    void (*note_on)(sy_track *t, void *pack, int lane, int pitch, int vel);
+    /* `pre`: how much of the first sample period (0..1) had already passed
+     * at the onset (half-rate tracks start notes between two samples). */
+    void (*note_on)(sy_track *t, void *pack, int lane, int pitch, int vel, float pre);
     void (*note_off)(sy_track *t, void *pack, int lane);
     /* Fade out to silence over `seconds` (voice stealing, choke). */
     void (*kill)(sy_track *t, void *pack, int lane, float seconds);
-    /* Render n <= SY_BLOCK frames of the lanes in `active`, adding into
-     * acc (lane-interleaved: acc[4 * i + lane]); accR is used only when
-     * the track is stereo. Writes each lane's level into its slot and
-     * returns the lanes that finished. */
-    unsigned (*render)(sy_track *t, void *pack, int pack_index,
-                       unsigned active, int n, float *accL, float *accR);
+    sy_render_fn render[SY_NISA]; /* baseline, AVX2 */
 } sy_engine;
 
 extern const sy_engine sy_engine_sub, sy_engine_fm, sy_engine_ks, sy_engine_drum;
@@ -254,9 +270,13 @@ struct sy_track {
     const cz_track *src;
     sy_preset p;              /* styled copy */
     const sy_engine *eng;
+    sy_render_fn render;      /* eng->render for the ISA in use */
     const sy_shared *sh;
     const sy_style *style;
-    float rate, inv_rate;
+    float rate, inv_rate;     /* the voices' rate: out_rate or half of it */
+    uint32_t out_rate;
+    int half;                 /* voices run at half rate (halfrate.c) */
+    int isa;
     int stereo;               /* engine writes accR */
 
     /* voices */
@@ -268,10 +288,10 @@ struct sy_track {
     uint64_t age;
     int sounding;             /* slots ON or OFF (not FADE) */
 
-    /* events */
+    /* events, in voice-rate frames */
     sy_event *ev;
     uint32_t n_ev, ev_i;
-    uint64_t pos;             /* next frame to render */
+    uint64_t pos;             /* next voice-rate frame to render */
 
     cz_rng rng;               /* per-track stream: the track's name */
 
@@ -283,6 +303,11 @@ struct sy_track {
     float uni_gl[2][SY_MAXUNI], uni_gr[2][SY_MAXUNI];
     float uni_margin[2];      /* largest unison ratio, for table choice */
     const sy_wavetable *tab[2];
+
+    /* half-rate tracks: upsampler input, 2 * SY_UPK samples of history
+     * then the chunk being rendered (per channel) */
+    float *upL, *upR;
+    int up_primed, up_was_live;
 
     /* output stage */
     float gl, gr;             /* volume x constant-power pan */
@@ -298,24 +323,79 @@ static inline void *sy_track_pack(sy_track *t, int p)
     return t->packs + (size_t)p * ((t->eng->pack_size + 63) & ~(size_t)63);
 }
 
-/* Build a track for score track `src`. `frames` is the rendered length;
- * notes are placed at `frames_per_tick`. */
+/* Working memory of one render, shared by its tracks in turn. */
+typedef struct sy_scratch {
+    float *accL, *accR;       /* lane accumulators, SY_CHUNK * SY_LANES */
+    float *L, *R;             /* one track's chunk, SY_CHUNK (+ padding) */
+} sy_scratch;
+
+/* Build a track for score track `src`, rendered at `rate` for
+ * `song_frames` frames (notes placed at `frames_per_tick`). */
 int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
                   const sy_style *style, uint32_t rate, int polyphony,
                   double frames_per_tick, uint64_t song_frames, uint64_t seed,
                   cz_error *err);
 void sy_track_free(sy_track *t);
 
-/* Render the next n <= SY_CHUNK frames into lane-interleaved accumulators
- * (zeroed here). Returns 0 when the track was silent throughout. */
-int sy_track_render(sy_track *t, int n, float *accL, float *accR);
+/* Render the next n <= SY_CHUNK output frames into s->L (and s->R for a
+ * stereo track). Returns 0, writing nothing, when the track is silent
+ * throughout. */
+int sy_track_render(sy_track *t, sy_scratch *s, int n);
 
-/* Sum lanes, apply drive, gain/pan and soft clip; write n stereo frames to
- * `stem` and add them to `mix`. `fade_from` is the frame (relative to this
- * chunk, may be negative or beyond n) where the final fade-out starts and
- * `fade_len` its length. */
-void sy_track_output(sy_track *t, const float *accL, const float *accR, int n,
-                     float *stem, float *mix, int64_t fade_from, int fade_len);
+/* Drive, gain/pan, soft clip and the final fade on the rendered chunk;
+ * write n stereo frames to `stem` and add them to `mix`. `fade_from` is
+ * the frame (relative to this chunk, may be negative or beyond n) where
+ * the final fade-out starts and `fade_len` its length. */
+void sy_track_output(sy_track *t, const sy_scratch *s, int n, float *stem, float *mix,
+                     int64_t fade_from, int fade_len);
+
+/* ---- half rate (halfrate.c) ------------------------------------------ */
+
+/* Fill sh->up_c. */
+void sy_upsampler_init(sy_shared *sh);
+/* Non-zero when the track's voices may run at half rate: its content above
+ * the upsampler's passband is at least 60 dB below its total energy for
+ * every note it plays (see docs/synth.md). */
+int sy_halfrate_ok(const sy_preset *p, const cz_track *src, uint32_t rate);
+/* The energy, relative to the total, that a voice of `p` at `pitch` and
+ * velocity `vel` would have above `edge_hz` when rendered at `rate`
+ * (filter envelope fully open); for tests and the decision above. */
+double sy_energy_above(const sy_preset *p, int pitch, int vel, double edge_hz, double rate);
+/* Passband edge of the upsampler for an output rate. */
+double sy_halfrate_edge(uint32_t rate);
+/* Upsample n half-rate samples at x[2 * SY_UPK ...] (history before) to
+ * 2n output samples in y. */
+void sy_upsample(int isa, const float *c, const float *x, int n, float *y);
+
+/* ---- whole render (render.c) ------------------------------------------ */
+
+typedef struct sy_render_args {
+    const cz_score *score;
+    const sy_shared *sh;
+    const sy_style *style;
+    uint32_t rate;
+    int polyphony;
+    double tail_s;
+    uint64_t seed;
+    int isa;                  /* SY_ISA_*; the tests force the baseline */
+    /* polled every 1024 chunks; non-zero stops the render (CZ_ECANCELED) */
+    int (*cancelled)(void *user);
+    void *user;
+} sy_render_args;
+
+typedef struct sy_render_stats {
+    uint64_t notes, steals, hard_steals;
+    uint32_t half_rate_tracks;
+} sy_render_stats;
+
+/* Render the score into `*out` (a new buffer with one stem per track,
+ * named stem_names[i]). */
+int sy_render(const sy_render_args *a, char (*stem_names)[32], cz_audio **out,
+              sy_render_stats *stats, cz_error *err);
+
+/* Lane sums: out[i] = the sum of acc[SY_LANES * i ... + 7], for n frames
+ * (n rounded up to 8; acc and out padded accordingly). */
+void sy_lanes_sum(int isa, const float *acc, int n, float *out);
 
 /* Frequency of a MIDI pitch in Hz. */
 double sy_pitch_hz(double pitch);

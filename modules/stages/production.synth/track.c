@@ -4,7 +4,15 @@
  * Notes become sample-accurate on/off events (sorted: time, then offs
  * before ons so a repeated pitch frees its voice first, then score order).
  * The renderer splits each chunk at every event and every SY_BLOCK frames
- * and runs the engine on the packs that hold a sounding voice.
+ * and runs the engine on the packs that hold a sounding voice, then sums
+ * the lanes of the accumulators into the track's chunk.
+ *
+ * Half-rate tracks (halfrate.c) place their events at voice-rate frames:
+ * a note starting between two of them starts at the later one with half
+ * a sample period already elapsed (its phases and envelope advanced), so
+ * onsets stay exact; a note-off lands at most one output frame late. Their
+ * voices run SY_UPK frames ahead of the output, and the chunk is the
+ * upsampled sum.
  *
  * Voices: at most `poly` voices sound (held or releasing). A note beyond
  * that steals one: the quietest released voice, or failing that the oldest
@@ -14,10 +22,6 @@
  * the quietest fading voice cut (counted in hard_steals; needs more than
  * poly/4 notes within 4 ms). On drum tracks a closed or pedal hat fades a
  * ringing open hat in 12 ms (the choke).
- *
- * Output: lanes summed, optional drive and tone filter, volume (the GM
- * CC7 curve: gain = volume^2) and constant-power pan, then a soft clip
- * that is transparent below -2 dBFS and keeps every sample below 0 dBFS.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -118,19 +122,23 @@ int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
     t->src = src;
     t->sh = sh;
     t->style = style;
-    t->rate = (float)rate;
-    t->inv_rate = 1.0f / (float)rate;
+    t->isa = sh->isa;
+    t->out_rate = rate;
     int drums = src->channel == CZ_DRUM_CHANNEL;
     sy_preset_styled(&t->p, drums ? sy_drum_preset() : sy_preset_for_program(src->program),
                      style);
     if (!drums)
         apply_variation(&t->p, src->program);
+    t->half = !drums && sy_halfrate_ok(&t->p, src, rate);
+    t->rate = t->half ? (float)rate * 0.5f : (float)rate;
+    t->inv_rate = 1.0f / t->rate;
     switch (t->p.engine) {
     case SY_E_FM: t->eng = &sy_engine_fm; break;
     case SY_E_KS: t->eng = &sy_engine_ks; break;
     case SY_E_DRUM: t->eng = &sy_engine_drum; break;
     default: t->eng = &sy_engine_sub; break;
     }
+    t->render = t->eng->render[t->isa];
     cz_rng_init(&t->rng, seed, src->name);
     if (t->eng == &sy_engine_sub)
         unison_layout(t);
@@ -146,8 +154,15 @@ int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
     if (!t->slots || !t->pack_active || !t->packs)
         goto oom;
     memset(t->packs, 0, psz * (size_t)t->npacks);
+    if (t->half) {
+        size_t up = 2 * SY_UPK + SY_CHUNK / 2 + SY_LANES;
+        t->upL = calloc(2 * up, sizeof(float));
+        if (!t->upL)
+            goto oom;
+        t->upR = t->upL + up;
+    }
 
-    /* events */
+    /* events, at the voices' rate */
     t->ev = malloc(((size_t)src->n_notes * 2 + 1) * sizeof *t->ev);
     if (!t->ev)
         goto oom;
@@ -159,10 +174,16 @@ int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
             continue;
         if (off > song_frames)
             off = song_frames;
+        uint8_t pre = 0;
+        if (t->half) {
+            pre = (uint8_t)(on & 1);
+            on = (on + 1) / 2;
+            off = (off + 1) / 2;
+        }
         if (off <= on)
             off = on + 1;
-        t->ev[t->n_ev++] = (sy_event){on, i, 1};
-        t->ev[t->n_ev++] = (sy_event){off, i, 0};
+        t->ev[t->n_ev++] = (sy_event){.at = on, .note = i, .on = 1, .pre = pre};
+        t->ev[t->n_ev++] = (sy_event){.at = off, .note = i, .on = 0};
     }
     qsort(t->ev, t->n_ev, sizeof *t->ev, ev_cmp);
 
@@ -202,6 +223,7 @@ void sy_track_free(sy_track *t)
     free(t->pack_active);
     free(t->packs);
     free(t->ev);
+    free(t->upL);
     memset(t, 0, sizeof *t);
 }
 
@@ -238,7 +260,7 @@ static void steal_one(sy_track *t)
     }
 }
 
-static void note_on(sy_track *t, uint32_t idx)
+static void note_on(sy_track *t, uint32_t idx, float pre)
 {
     const cz_note *n = &t->src->notes[idx];
     int drums = t->eng == &sy_engine_drum;
@@ -280,7 +302,7 @@ static void note_on(sy_track *t, uint32_t idx)
     sl->age = t->age++;
     sl->level = 1.0f;
     sl->choke = drums ? (uint8_t)sy_drum_choke_group(n->pitch) : 0;
-    t->eng->note_on(t, pack_at(t, s / SY_LANES), s % SY_LANES, n->pitch, n->velocity);
+    t->eng->note_on(t, pack_at(t, s / SY_LANES), s % SY_LANES, n->pitch, n->velocity, pre);
     t->pack_active[s / SY_LANES] |= 1u << (s % SY_LANES);
     t->sounding++;
 }
@@ -305,7 +327,10 @@ static void advance_lfo(float *ph, float rate_hz, int n, float inv_rate)
     }
 }
 
-int sy_track_render(sy_track *t, int n, float *accL, float *accR)
+/* Run the voices for n voice-rate frames into the lane accumulators
+ * (zeroed here, rounded up to whole vectors of frames). Returns 0, writing
+ * nothing, when no voice sounds. */
+static int run_voices(sy_track *t, int n, float *accL, float *accR)
 {
     int any = 0, off = 0;
     while (off < n) {
@@ -313,7 +338,7 @@ int sy_track_render(sy_track *t, int n, float *accL, float *accR)
         while (t->ev_i < t->n_ev && t->ev[t->ev_i].at <= now) {
             const sy_event *e = &t->ev[t->ev_i++];
             if (e->on)
-                note_on(t, e->note);
+                note_on(t, e->note, e->pre ? 0.5f : 0.0f);
             else
                 note_off(t, e->note);
         }
@@ -325,15 +350,15 @@ int sy_track_render(sy_track *t, int n, float *accL, float *accR)
             if (!act)
                 continue;
             if (!any) {
-                size_t bytes = (size_t)n * SY_LANES * sizeof(float);
+                size_t bytes = (size_t)((n + SY_LANES - 1) & ~(SY_LANES - 1)) * SY_LANES * sizeof(float);
                 memset(accL, 0, bytes);
                 if (t->stereo)
                     memset(accR, 0, bytes);
                 any = 1;
             }
-            unsigned done = t->eng->render(t, pack_at(t, p), p, act, len,
-                                           accL + (size_t)off * SY_LANES,
-                                           accR + (size_t)off * SY_LANES);
+            unsigned done = t->render(t, pack_at(t, p), p, act, len,
+                                      accL + (size_t)off * SY_LANES,
+                                      accR + (size_t)off * SY_LANES);
             for (int l = 0; l < SY_LANES; l++) {
                 if (!(done & (1u << l)))
                     continue;
@@ -354,80 +379,86 @@ int sy_track_render(sy_track *t, int n, float *accL, float *accR)
     return any;
 }
 
-/* ---- output stage -------------------------------------------------------- */
+/* ---- lane sums ----------------------------------------------------------- */
 
-/* Identity below 0.8 (-1.9 dBFS); above, a smooth knee that approaches
- * but never reaches 0.999. Continuous in value and slope. */
-static inline float soft_clip(float x)
+/* [x0+x1, x2+x3, y0+y1, y2+y3 | x4+x5, x6+x7, y4+y5, y6+y7] */
+SY_INL vf hadd_p(const vf *x, const vf *y)
 {
-    float a = fabsf(x);
-    if (a <= 0.8f)
-        return x;
-    float d = (a - 0.8f) * 5.0f;
-    float y = 0.8f + 0.199f * d / (1.0f + d);
-    return x < 0.0f ? -y : y;
+    return __builtin_shufflevector(*x, *y, 0, 2, 8, 10, 4, 6, 12, 14) +
+           __builtin_shufflevector(*x, *y, 1, 3, 9, 11, 5, 7, 13, 15);
+}
+#define hadd(x, y) hadd_p(VP(x), VP(y))
+
+/* Eight frames at a time; each frame's sum is
+ * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) in both builds. */
+SY_INL int lanes_sum_body(const float *acc, int n, float *out)
+{
+    const vf *a = (const vf *)acc;
+    for (int i = 0; i < n; i += SY_LANES, a += SY_LANES) {
+        vf q0 = hadd(hadd(a[0], a[1]), hadd(a[2], a[3]));
+        vf q1 = hadd(hadd(a[4], a[5]), hadd(a[6], a[7]));
+        *(vf *)(out + i) = __builtin_shufflevector(q0, q1, 0, 1, 2, 3, 8, 9, 10, 11) +
+                           __builtin_shufflevector(q0, q1, 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+    return 0;
 }
 
-static inline __attribute__((always_inline)) void
-out_loop(sy_track *t, const float *accL, const float *accR, int n, float *stem,
-         float *mix, int64_t fade_from, int fade_len, const int stereo,
-         const int drive, const int fade)
+SY_ISA_PAIR(int, lanes_sum, (const float *acc, int n, float *out), (acc, n, out))
+
+void sy_lanes_sum(int isa, const float *acc, int n, float *out)
 {
-    float gl = t->gl, gr = t->gr, dn = t->drive_norm, d = t->drive;
-    float tc = t->tone_c, tl = t->tone_l, tr = t->tone_r;
-    const v4 *aL = (const v4 *)accL, *aR = (const v4 *)accR;
-    for (int i = 0; i < n; i++) {
-        float l = v4hsum(aL[i]);
-        float r = stereo ? v4hsum(aR[i]) : l;
-        if (drive) {
-            l = sy_tanh(l * d) * dn;
-            if (stereo)
-                r = sy_tanh(r * d) * dn;
-            if (tc > 0.0f) {
-                tl += (l - tl) * tc;
-                l = tl;
-                if (stereo) {
-                    tr += (r - tr) * tc;
-                    r = tr;
-                } else {
-                    r = l;
-                }
-            } else if (!stereo) {
-                r = l;
+    static int (*const fn[SY_NISA])(const float *, int, float *) = SY_ISA_FNS(lanes_sum);
+    fn[isa](acc, n, out);
+}
+
+/* ---- a chunk --------------------------------------------------------------- */
+
+static int render_half(sy_track *t, sy_scratch *s, int n)
+{
+    const int hist = 2 * SY_UPK;
+    int h = (n + 1) / 2;
+    if (!t->up_primed) {
+        /* the voices run SY_UPK frames ahead: x[0 .. SY_UPK) first */
+        t->up_primed = 1;
+        if (run_voices(t, SY_UPK, s->accL, s->accR)) {
+            float tmp[SY_UPK + SY_LANES] __attribute__((aligned(32)));
+            sy_lanes_sum(t->isa, s->accL, SY_UPK, tmp);
+            memcpy(t->upL + SY_UPK, tmp, SY_UPK * sizeof(float));
+            if (t->stereo) {
+                sy_lanes_sum(t->isa, s->accR, SY_UPK, tmp);
+                memcpy(t->upR + SY_UPK, tmp, SY_UPK * sizeof(float));
             }
+            t->up_was_live = 1;
         }
-        l = soft_clip(l * gl);
-        r = soft_clip(r * gr);
-        if (fade && i >= fade_from) {
-            float g = 1.0f - (float)(i - fade_from) / (float)fade_len;
-            g = g < 0.0f ? 0.0f : g;
-            l *= g;
-            r *= g;
-        }
-        stem[2 * i] = l;
-        stem[2 * i + 1] = r;
-        mix[2 * i] += l;
-        mix[2 * i + 1] += r;
     }
-    /* flush denormal-bound filter states */
-    t->tone_l = fabsf(tl) < 1e-20f ? 0.0f : tl;
-    t->tone_r = fabsf(tr) < 1e-20f ? 0.0f : tr;
+    int any = run_voices(t, h, s->accL, s->accR);
+    if (!any && !t->up_was_live)
+        return 0; /* the history is silent too, and stays so */
+    if (any) {
+        sy_lanes_sum(t->isa, s->accL, h, t->upL + hist);
+        if (t->stereo)
+            sy_lanes_sum(t->isa, s->accR, h, t->upR + hist);
+    } else {
+        memset(t->upL + hist, 0, (size_t)h * sizeof(float));
+        memset(t->upR + hist, 0, (size_t)h * sizeof(float));
+    }
+    sy_upsample(t->isa, t->sh->up_c, t->upL, h, s->L);
+    if (t->stereo)
+        sy_upsample(t->isa, t->sh->up_c, t->upR, h, s->R);
+    memmove(t->upL, t->upL + h, hist * sizeof(float));
+    memmove(t->upR, t->upR + h, hist * sizeof(float));
+    t->up_was_live = any;
+    return 1;
 }
 
-void sy_track_output(sy_track *t, const float *accL, const float *accR, int n,
-                     float *stem, float *mix, int64_t fade_from, int fade_len)
+int sy_track_render(sy_track *t, sy_scratch *s, int n)
 {
-    int fade = fade_from < n;
-    int drive = t->drive > 0.0f;
-    int code = (t->stereo ? 4 : 0) | (drive ? 2 : 0) | (fade ? 1 : 0);
-    switch (code) {
-    case 0: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 0, 0, 0); break;
-    case 1: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 0, 0, 1); break;
-    case 2: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 0, 1, 0); break;
-    case 3: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 0, 1, 1); break;
-    case 4: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 1, 0, 0); break;
-    case 5: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 1, 0, 1); break;
-    case 6: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 1, 1, 0); break;
-    default: out_loop(t, accL, accR, n, stem, mix, fade_from, fade_len, 1, 1, 1); break;
-    }
+    if (t->half)
+        return render_half(t, s, n);
+    if (!run_voices(t, n, s->accL, s->accR))
+        return 0;
+    sy_lanes_sum(t->isa, s->accL, n, s->L);
+    if (t->stereo)
+        sy_lanes_sum(t->isa, s->accR, n, s->R);
+    return 1;
 }

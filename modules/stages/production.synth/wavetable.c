@@ -88,6 +88,7 @@ int sy_shared_init(sy_shared *sh)
     memset(sh, 0, sizeof *sh);
     double amp[SY_TABN / 2];
     int rc;
+    sy_upsampler_init(sh);
 
     /* rising saw, -1 .. 1: 2x - 1 = -(2/pi) sum sin(2 pi h x) / h */
     for (int h = 0; h < SY_TABN / 2; h++)
