@@ -910,6 +910,9 @@ START_TEST(test_spec_file_written_with_trace)
     ck_assert(json_is_array(json_object_get(doc, "trace")));
     ck_assert_int_eq((int)json_array_size(json_object_get(doc, "trace")),
                      (int)json_array_size(o.trace));
+    /* no router, no model asked: an empty list of attempts */
+    ck_assert(json_is_array(json_object_get(doc, "router")));
+    ck_assert_int_eq((int)json_array_size(json_object_get(doc, "router")), 0);
     json_decref(doc);
     out_free(&o);
     czh_free(h);

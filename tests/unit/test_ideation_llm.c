@@ -53,8 +53,9 @@ static void stop(void)
 /* ---- pipelines and runs ------------------------------------------------------ */
 
 /* One ideation stage (with `with`, may be ""), provider.openai at url,
- * provider.procedural as the fallback when local is set, router.fallback. */
-static fs_pipe *pipe_at(const char *url, const char *with, int local)
+ * provider.procedural as the fallback when local is set, router.fallback
+ * (with more options in router_extra, ", cache_dir: ..."). */
+static fs_pipe *pipe_router(const char *url, const char *with, int local, const char *router_extra)
 {
     char yaml[4096], why[600];
     snprintf(yaml, sizeof yaml,
@@ -69,12 +70,18 @@ static fs_pipe *pipe_at(const char *url, const char *with, int local)
              "    with: { base_url: \"%s/v1\", api_key_env: " KEY_ENV ", model: test-model,\n"
              "            max_retries: 1, timeout_ms: 5000, connect_timeout_ms: 1000 }\n"
              "%s"
-             "router: { module: router.fallback, with: { backoff_ms: 1, jitter: 0 } }\n",
+             "router: { module: router.fallback, with: { backoff_ms: 1, jitter: 0%s } }\n",
              with && *with ? "    with: { " : "", with ? with : "", with && *with ? " }\n" : "", url,
-             local ? "  - { name: local, module: provider.procedural }\n" : "");
+             local ? "  - { name: local, module: provider.procedural }\n" : "",
+             router_extra ? router_extra : "");
     fs_pipe *p = fs_pipe_new(yaml, why, sizeof why);
     ck_assert_msg(p != NULL, "pipeline did not build: %s\n%s", why, yaml);
     return p;
+}
+
+static fs_pipe *pipe_at(const char *url, const char *with, int local)
+{
+    return pipe_router(url, with, local, NULL);
 }
 
 static fs_pipe *pipe_with(const char *with, int local)
@@ -335,7 +342,7 @@ START_TEST(wrong_types_and_out_of_range_fields_are_dropped_with_a_reason)
     EXPECT_STEP(r.trace, "subgenre", "model", "dropped the model's subgenre");
     EXPECT_STEP(r.trace, "model", "model", "ignored the model's field 'lyrics'");
     EXPECT_STEP(r.trace, "model", "rules", "nothing was taken from oa's answer: the rules decide");
-    ck_assert_msg(strstr(r.status, "(rules; oa proposed nothing)") != NULL, "status: %s", r.status);
+    ck_assert_msg(strstr(r.status, "(rules; nothing taken from oa)") != NULL, "status: %s", r.status);
     run_free(&r);
 
     /* one bad field does not spoil the good ones */
@@ -472,7 +479,7 @@ START_TEST(a_reply_that_is_not_json_fails_and_the_fallback_answers)
     EXPECT_STEP(r.trace, "model", "model", "local (model procedural) proposed 0 fields");
     EXPECT_STEP(r.trace, "reasoning", "model", "local: offline provider: no language model was asked");
     EXPECT_STEP(r.trace, "model", "rules", "nothing was taken from local's answer");
-    ck_assert_msg(strstr(r.status, "(rules; local proposed nothing)") != NULL, "status: %s", r.status);
+    ck_assert_msg(strstr(r.status, "(rules; nothing taken from local)") != NULL, "status: %s", r.status);
     run_free(&r);
 
     /* a body that is not JSON at all: the same */
@@ -566,6 +573,29 @@ START_TEST(model_proposal_is_replayed_without_a_request)
     EXPECT_STEP(r.trace, "model", "model", "model_proposal is set");
     run_free(&r);
     fs_pipe_free(p);
+}
+END_TEST
+
+START_TEST(a_cached_answer_is_reused_and_the_trace_says_so)
+{
+    char *dir = kit_tmpdir();
+    char *extra = cz_strfmt(", cache_dir: \"%s/cache\"", dir);
+    fs_pipe *p = pipe_router(fs_url(srv), "", 1, extra);
+    const char *prompt = "music for a night drive through the city";
+    run_out a = run(p, prompt, 5, NULL);
+    fs_set_chat(srv, "{\"tempo_bpm\": 150}"); /* the model would answer otherwise now */
+    run_out b = run(p, prompt, 5, NULL);
+    ck_assert_uint_eq(fs_count(srv, CHAT_PATH), 1);
+    ck_assert_str_eq(att_s(b.attempts, 0, "outcome"), "cached");
+    EXPECT_SAME_SPEC(b.spec, a.spec);
+    EXPECT_STEP(b.trace, "model", "model", "from the router's cache");
+    ck_assert_ptr_null(step(a.trace, "model", "model", "from the router's cache"));
+    run_free(&a);
+    run_free(&b);
+    fs_pipe_free(p);
+    kit_rm(dir);
+    free(extra);
+    free(dir);
 }
 END_TEST
 
@@ -770,6 +800,7 @@ static Suite *suite(void)
     tcase_add_test(t, with_the_server_down_the_rules_decide_and_say_why);
     tcase_add_test(t, llm_off_sends_no_request);
     tcase_add_test(t, model_proposal_is_replayed_without_a_request);
+    tcase_add_test(t, a_cached_answer_is_reused_and_the_trace_says_so);
     tcase_add_test(t, spec_json_carries_the_attempts_and_never_the_key);
     tcase_add_test(t, validate_wants_a_chat_provider_behind_the_router);
     tcase_add_test(t, cadenza_run_puts_the_model_tempo_and_key_in_the_midi);

@@ -292,7 +292,7 @@ static int ideation_run(void *instance, cz_job *job, cz_error *err)
     if (lr.taken)
         snprintf(via, sizeof via, " (model: %s)", lr.provider);
     else if (lr.answered)
-        snprintf(via, sizeof via, " (rules; %s proposed nothing)", lr.provider);
+        snprintf(via, sizeof via, " (rules; nothing taken from %s)", lr.provider);
     else if (lr.asked)
         snprintf(via, sizeof via, " (rules; no model answered)");
     cz_job_status(job, "%s, %g bpm, %s %s%s", id_genres[f->genre].id, f->tempo, f->key,

@@ -136,18 +136,21 @@ static size_t attempts_now(cz_job *job)
     return json_array_size(a);
 }
 
-/* One trace step for each attempt of this request that did not answer. */
-static void trace_attempts(cz_job *job, size_t from, id_trace *tr)
+/* One trace step for each attempt of this request that did not answer.
+ * Returns 1 when the answer came from the router's cache. */
+static int trace_attempts(cz_job *job, size_t from, id_trace *tr)
 {
     const json_t *a = NULL;
     if (cz_bus_get_json(cz_job_bus(job), "router.attempts", &a) || !json_is_array(a))
-        return;
-    int steps = 0;
+        return 0;
+    int steps = 0, cached = 0;
     for (size_t i = from; i < json_array_size(a); i++) {
         const json_t *at = json_array_get(a, i);
         const char *outcome = json_string_value(json_object_get(at, "outcome"));
         const char *who = json_string_value(json_object_get(at, "provider"));
         const char *why = json_string_value(json_object_get(at, "error"));
+        if (outcome)
+            cached = !strcmp(outcome, "cached");
         if (!outcome || !strcmp(outcome, "ok") || !strcmp(outcome, "cached"))
             continue;
         if (steps++ == MAX_ATTEMPT_STEPS)
@@ -165,6 +168,7 @@ static void trace_attempts(cz_job *job, size_t from, id_trace *tr)
                                                    : "failed",
                      http, text);
     }
+    return cached;
 }
 
 /* The answer's JSON object: reply.json.json, else the text parsed (for a
@@ -198,7 +202,7 @@ int id_llm_enrich(cz_job *job, const char *prompt, const id_opts *o, id_facts *f
     res->asked = 1;
     int rc = cz_job_request(job, &rq, &reply, &rerr);
     json_decref(body);
-    trace_attempts(job, before, tr);
+    int cached = trace_attempts(job, before, tr);
     if (rc == CZ_ECANCELED || cz_job_cancelled(job)) {
         cz_reply_clear(&reply);
         return cz_err(err, CZ_ECANCELED, "ideation.rules: the job was cancelled while asking "
@@ -236,8 +240,9 @@ int id_llm_enrich(cz_job *job, const char *prompt, const id_opts *o, id_facts *f
     if (model && *model)
         snprintf(shown_model, sizeof shown_model, " (model %.60s)", model);
     id_trace_add(tr, "model", ID_SRC_MODEL, json_string(who),
-                 "asked the router for a chat answer: %s%s proposed %zu field%s", who,
-                 shown_model, json_object_size(proposal), json_object_size(proposal) == 1 ? "" : "s");
+                 "asked the router for a chat answer: %s%s proposed %zu field%s%s", who,
+                 shown_model, json_object_size(proposal), json_object_size(proposal) == 1 ? "" : "s",
+                 cached ? " (an earlier answer, from the router's cache)" : "");
     if (reasoning && *reasoning) {
         char line[300];
         id_copy(line, sizeof line, reasoning, strlen(reasoning));

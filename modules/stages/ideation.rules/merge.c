@@ -139,6 +139,12 @@ static void check_subgenre(id_facts *f, id_trace *tr)
     }
 }
 
+/* A number as the spec writes it: whole numbers as JSON integers. */
+static json_t *whole_json(double v)
+{
+    return floor(v) == v && fabs(v) < 1e15 ? json_integer((json_int_t)v) : json_real(v);
+}
+
 static void drop(id_trace *tr, const char *field, const json_t *v, const char *why)
 {
     id_trace_add(tr, field, MODEL, v ? json_deep_copy(v) : NULL,
@@ -533,7 +539,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                 if (!prompt_wins(tr, key, have, v, kept)) {
                     f->tempo = d;
                     f->tempo_src = MODEL;
-                    id_trace_add(tr, key, MODEL, json_real(d), "the model proposes %g bpm", d);
+                    id_trace_add(tr, key, MODEL, whole_json(d), "the model proposes %g bpm", d);
                     taken++;
                 }
             }
@@ -588,7 +594,7 @@ int id_merge_model(id_facts *f, const json_t *p, id_trace *tr)
                 f->duration = d;
                 f->duration_bars = 0;
                 f->duration_src = MODEL;
-                id_trace_add(tr, key, MODEL, json_real(d), "the model proposes %g s", d);
+                id_trace_add(tr, key, MODEL, whole_json(d), "the model proposes %g s", d);
                 taken++;
             }
         } else if (!strcmp(key, "swing")) {
