@@ -50,7 +50,7 @@ static const cz_option options[] = {
     CZ_OPTION_INT("max_prompt_bytes", "65536", 256, 1048576,
                   "bytes of the prompt that are read (cut on a character boundary)"),
     CZ_OPTION_BOOL("write_spec_file", "true",
-                   "write spec.json (spec + trace) when the job has an output folder"),
+                   "write spec.json (spec, trace, router attempts) when the job has an output folder"),
     CZ_OPTION_ENUM("llm", "auto",
                    "auto: ask the pipeline's router for a chat answer that proposes spec "
                    "fields, when the pipeline has a router; off: never ask",
