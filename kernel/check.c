@@ -77,11 +77,22 @@ static int reachable(const cz_graph *g, const char *capability)
 static void check_requests(const cz_graph *g, const cz_graph_stage *s, cz_diags *d)
 {
     const char *const *req = s->variants[0].mod->desc.requests;
-    for (size_t i = 0; g->router && g->router->mod && req && req[i]; i++)
-        if (!reachable(g, req[i]))
+    for (size_t i = 0; g->router && g->router->mod && req && req[i]; i++) {
+        char cap[64];
+        size_t n = strlen(req[i]);
+        int optional = n && req[i][n - 1] == '?';
+        snprintf(cap, sizeof cap, "%.*s", (int)(optional ? n - 1 : n), req[i]);
+        if (reachable(g, cap))
+            continue;
+        if (optional)
+            cz_log(CZ_LOG_WARN, g->pipe->file, "stage '%s' (%s) may ask for '%s', but the router can reach no "
+                   "provider offering it: the stage will do without", s->def->name,
+                   s->variants[0].mod->desc.name, cap);
+        else
             cz_diag_add(d, g->pipe->router->mark,
                         "stage '%s' (%s) asks for '%s', but the router can reach no provider offering it",
-                        s->def->name, s->variants[0].mod->desc.name, req[i]);
+                        s->def->name, s->variants[0].mod->desc.name, cap);
+    }
 }
 
 void cz_graph_check_ports(const cz_graph *g, const cz_bus *inputs, cz_diags *d)

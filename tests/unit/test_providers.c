@@ -37,16 +37,23 @@ static void stop(void)
     srv = NULL;
 }
 
-/* A pipeline whose only stage is a noop-ish reader (ideation.rules) with
- * the given providers block; routers use fallback over all providers. */
+/* A pipeline whose only stage is a noop-ish reader (ideation.rules, with
+ * llm: off) with the given providers block; routers use fallback over all
+ * providers. ideation.rules declares that it requests chat, so validate
+ * wants a chat provider behind the router: audio-only blocks get a
+ * chat-only stub that nothing calls. */
 static fs_pipe *pipe_with(const char *providers_yaml)
 {
     char yaml[4096], why[600];
+    int chat = strstr(providers_yaml, "provider.openai") || strstr(providers_yaml, "provider.anthropic") ||
+               strstr(providers_yaml, "provider.procedural");
     snprintf(yaml, sizeof yaml,
-             "pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n"
-             "providers:\n%s"
+             "pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n    with: { llm: off }\n"
+             "providers:\n%s%s"
              "router: { module: router.fallback, with: { max_retries: 0, backoff_ms: 1 } }\n",
-             providers_yaml);
+             providers_yaml,
+             chat ? "" : "  - { name: chat-stub, module: provider.openai, with: { base_url: \"http://127.0.0.1:9/v1\", "
+                         "api_key_env: \"\" } }\n");
     fs_pipe *p = fs_pipe_new(yaml, why, sizeof why);
     ck_assert_msg(p != NULL, "pipeline did not build: %s", why);
     return p;
@@ -478,7 +485,7 @@ START_TEST(production_provider_renders_through_acestep_in_process)
 {
     char yaml[2048], why[600];
     snprintf(yaml, sizeof yaml,
-             "pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n"
+             "pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n    with: { llm: off }\n"
              "  - { stage: composition, module: composition.theory }\n"
              "  - { stage: arrangement, module: arrangement.sections }\n"
              "  - stage: production\n    module: production.provider\n    with: { rate: 48000 }\n"
@@ -532,6 +539,7 @@ END_TEST
 START_TEST(production_provider_falls_back_offline_and_fails_cleanly)
 {
     fs_pipe *p = fs_pipe_new("pipeline: t\nstages:\n  - stage: ideation\n    module: ideation.rules\n"
+                             "    with: { llm: off }\n"
                              "  - { stage: composition, module: composition.theory }\n"
                              "  - { stage: arrangement, module: arrangement.sections }\n"
                              "  - stage: production\n    module: production.provider\n    with: { rate: 44100 }\n"
@@ -655,7 +663,7 @@ START_TEST(cadenza_run_makes_a_song_through_the_fake_acestep)
     char yaml[2048];
     snprintf(yaml, sizeof yaml,
              "pipeline: ace-e2e\nstages:\n"
-             "  - { stage: ideation, module: ideation.rules }\n"
+             "  - { stage: ideation, module: ideation.rules, with: { llm: off } }\n"
              "  - { stage: composition, module: composition.theory }\n"
              "  - { stage: arrangement, module: arrangement.sections }\n"
              "  - { stage: production, module: production.provider, with: { rate: 48000 } }\n"
@@ -776,6 +784,7 @@ START_TEST(validate_refuses_with_locations)
                   "  - { stage: production, module: production.provider }\n"
                   "providers:\n"
                   "  - { name: rep, module: provider.replicate, with: { api_key_env: CZ_SET_KEY } }\n"
+                  "  - { name: local, module: provider.procedural }\n"
                   "router: { module: router.fallback }\n",
                   &out);
     ck_assert_msg(st == 0, "%s", out);

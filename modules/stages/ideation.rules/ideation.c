@@ -319,4 +319,4 @@ CZ_MODULE(.name = "ideation.rules", .version = "1.0.0", .kind = CZ_KIND_STAGE,
           .summary = "Turns the prompt into the song spec, with a trace of every decision",
           .reads = reads, .writes = writes, .options = options, .init = ideation_init,
           .run = ideation_run, .fini = ideation_fini,
-          .requests = (const char *const[]){"chat", NULL});
+          .requests = (const char *const[]){"chat?", NULL});

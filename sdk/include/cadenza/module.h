@@ -213,9 +213,11 @@ typedef struct cz_module_desc {
      * cz_dsp_vtable, ...), starting with its own size and version. */
     const void *vtable;
 
-    /* Stage kind: capabilities it may ask the router for ("chat",
-     * "audio"), NULL-terminated, or NULL. When the pipeline has a router,
-     * `validate` checks that it can reach a provider for each of them. */
+    /* Stage kind: capabilities it asks the router for ("audio"),
+     * NULL-terminated, or NULL. When the pipeline has a router, `validate`
+     * refuses it if it can reach no provider for one of them. A trailing
+     * '?' ("chat?") marks a request the stage can do without (it falls
+     * back on its own): validate then only warns. */
     const char *const *requests;
 } cz_module_desc;
 
