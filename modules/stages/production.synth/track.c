@@ -155,10 +155,14 @@ int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
         goto oom;
     memset(t->packs, 0, psz * (size_t)t->npacks);
     if (t->half) {
-        size_t up = 2 * SY_UPK + SY_CHUNK / 2 + SY_LANES;
-        t->upL = calloc(2 * up, sizeof(float));
+        /* The lane sums store whole vectors at upL + 2*SY_UPK: both halves
+         * must be 64-byte aligned (calloc only promises 16, and a vector
+         * store to a misaligned address faults). */
+        size_t up = (2 * SY_UPK + SY_CHUNK / 2 + SY_LANES + 15) & ~(size_t)15;
+        t->upL = aligned_alloc(64, 2 * up * sizeof(float));
         if (!t->upL)
             goto oom;
+        memset(t->upL, 0, 2 * up * sizeof(float));
         t->upR = t->upL + up;
     }
 
@@ -421,7 +425,7 @@ static int render_half(sy_track *t, sy_scratch *s, int n)
         /* the voices run SY_UPK frames ahead: x[0 .. SY_UPK) first */
         t->up_primed = 1;
         if (run_voices(t, SY_UPK, s->accL, s->accR)) {
-            float tmp[SY_UPK + SY_LANES] __attribute__((aligned(32)));
+            float tmp[SY_UPK + SY_LANES] __attribute__((aligned(64)));
             sy_lanes_sum(t->isa, s->accL, SY_UPK, tmp);
             memcpy(t->upL + SY_UPK, tmp, SY_UPK * sizeof(float));
             if (t->stereo) {
