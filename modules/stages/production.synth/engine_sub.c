@@ -58,9 +58,12 @@ SY_INL vf table_read_p(const float *base, const vi *off, const vf *ph)
     vf pos = *ph * vs((float)SY_TABN);
     vi ix = vtoi(pos);
     vf fr = pos - vtof(ix);
-    /* through memory: eight scalar loads beat eight lane extracts */
-    int32_t at[SY_LANES] __attribute__((aligned(32)));
+    /* The indices go through memory (the empty asm keeps GCC from turning
+     * the store back into lane extracts): eight zero-extending scalar
+     * loads are cheaper than moving lanes to general registers. */
+    uint32_t at[SY_LANES] __attribute__((aligned(32)));
     *(vi *)at = ((ix & vis(SY_TABN - 1)) << 1) + *off;
+    __asm__("" : "+m"(at));
     typedef float v2 __attribute__((vector_size(8), aligned(8)));
     typedef float v4 __attribute__((vector_size(16)));
     v2 q0 = *(const v2 *)(base + at[0]), q1 = *(const v2 *)(base + at[1]);
@@ -361,8 +364,7 @@ SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active
         a.off = vis(0);
         if (t->tab[o]) {
             a.base = t->tab[o]->data;
-            for (int l = 0; l < SY_LANES; l++)
-                a.off[l] = sy_table_offset(inc[l] * t->uni_margin[o]);
+            a.off = vtable_offset(inc * vs(t->uni_margin[o]));
         }
         osc_dispatch(&a, n, bl, br, kind, uni, t->stereo, first);
         first = 0;

@@ -69,6 +69,14 @@ void sy_env_fade(sy_env *e, int lane, float seconds, float rate)
 
 unsigned sy_env_control(sy_env *e, unsigned lanes)
 {
+    /* most blocks change nothing: a stage ends only at the top (attack) or
+     * at the bottom (decay to zero, release, fade, off) */
+    vi edge = vge(e->v, vs(0.99999f)) | vle(e->v, vs(0.0f));
+    unsigned any = 0;
+    for (int l = 0; l < SY_LANES; l++)
+        any |= (unsigned)(edge[l] & 1) << l;
+    if (!(any & lanes))
+        return 0;
     unsigned done = 0;
     for (int l = 0; l < SY_LANES; l++) {
         if (!(lanes & (1u << l)))
@@ -103,8 +111,3 @@ unsigned sy_env_control(sy_env *e, unsigned lanes)
     return done;
 }
 
-void sy_env_advance(sy_env *e, int n)
-{
-    vf m = vexp2(vs((float)n) * e->lc);
-    e->v = vclamp(e->tgt + (e->v - e->tgt) * m, 0.0f, 1.0f);
-}

@@ -22,7 +22,7 @@ SY_INL vf softclip_p(const vf *x)
     vf d = vmax((a - vs(0.8f)) * vs(5.0f), vs(0.0f));
     vf y = vs(0.8f) + vs(0.199f) * d / (vs(1.0f) + d);
     y = (vf)((vi)y | ((vi)*x & vis((int32_t)0x80000000u)));
-    return vsel(a <= vs(0.8f), *x, y);
+    return vsel(vle(a, vs(0.8f)), *x, y);
 }
 #define softclip(x) softclip_p(VP(x))
 
@@ -66,7 +66,7 @@ SY_INL int out_body(const sy_track *t, const float *L, const float *R, int n, fl
             /* g = 1 - (i - fade_from) / fade_len from fade_from on, >= 0 */
             vf x = vtof(vis((int32_t)((int64_t)i - fade_from)) + iota);
             vf g = vmax(vs(1.0f) - x / vs((float)fade_len), vs(0.0f));
-            g = vsel(x >= vs(0.0f), g, vs(1.0f));
+            g = vsel(vge(x, vs(0.0f)), g, vs(1.0f));
             l *= g;
             r *= g;
         }

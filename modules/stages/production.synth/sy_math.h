@@ -103,11 +103,30 @@ SY_INL vi vis(int32_t x)
     return (vi){x, x, x, x, x, x, x, x};
 }
 
+/* ---- comparisons -------------------------------------------------------
+ * Lane masks, all ones where true. GCC turns 8-lane vector compares into
+ * scalar code (with branches) on the SSE2 baseline, so a comparison is
+ * the sign of a difference instead: exact for finite values (the
+ * difference of two distinct floats never rounds to zero) and the same
+ * bits in every build. -0 counts as below +0. Integer operands must not
+ * overflow the subtraction (they are small here). */
+SY_INL vi vlt_p(const vf *a, const vf *b)
+{
+    return (vi)(*a - *b) >> 31;
+}
+#define vlt(a, b) vlt_p(VP(a), VP(b))
+#define vgt(a, b) vlt(b, a)
+#define vle(a, b) (~vgt(a, b))
+#define vge(a, b) (~vlt(a, b))
+#define vilt(a, b) (((a) - (b)) >> 31)
+/* all ones where the integer lane is not zero */
+#define vinz(a) ((vi)((vu)(a) | (vis(0u) - (vu)(a))) >> 31)
+
 /* Lane mask (all ones where bit l of m is set). */
 SY_INL vi vmask(unsigned m)
 {
     vi b = {1, 2, 4, 8, 16, 32, 64, 128};
-    return (b & vis((int32_t)m)) != 0;
+    return vinz(b & vis((int32_t)m));
 }
 
 /* Bitwise select: where mask lane is all ones take a, else b. */
@@ -119,13 +138,13 @@ SY_INL vf vsel_p(const vi *m, const vf *a, const vf *b)
 
 SY_INL vf vmin_p(const vf *a, const vf *b)
 {
-    return vsel(*a < *b, *a, *b);
+    return vsel(vlt(*a, *b), *a, *b);
 }
 #define vmin(a, b) vmin_p(VP(a), VP(b))
 
 SY_INL vf vmax_p(const vf *a, const vf *b)
 {
-    return vsel(*a > *b, *a, *b);
+    return vsel(vgt(*a, *b), *a, *b);
 }
 #define vmax(a, b) vmax_p(VP(a), VP(b))
 
@@ -157,7 +176,7 @@ SY_INL vf vtof_p(const vi *a)
 SY_INL vf vfloor_p(const vf *x)
 {
     vf t = vtof(vtoi(*x));
-    return t - (vf)((vi)vs(1.0f) & (t > *x));
+    return t - (vf)((vi)vs(1.0f) & vlt(*x, t));
 }
 #define vfloor(x) vfloor_p(VP(x))
 

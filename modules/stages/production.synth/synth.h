@@ -192,6 +192,21 @@ static inline int32_t sy_table_offset(float inc)
     return (int32_t)j * (SY_TABN + 1) * 2;
 }
 
+/* sy_table_offset for eight increments (inc > 0 or 0), bit for bit. */
+SY_INL vi vtable_offset_p(const vf *inc)
+{
+    vu x = (vu)(*inc * vs(2.0f));
+    vi e = (vi)((x >> 23) & 0xff) - vis(127);
+    vf m = vtof((vi)(x & 0x7fffff)) / vs(8388608.0f);
+    /* comparisons are -1 where true */
+    vi j = vis(0) - (e + e) + vgt(m, vs(0.0f)) + vgt(m, vs(0.41421356f));
+    j = (vi)vsel(vilt(j, vis(0)), (vf)vis(0), (vf)j);
+    j = (vi)vsel(vilt(vis(SY_TABLEVELS - 1), j), (vf)vis(SY_TABLEVELS - 1), (vf)j);
+    j = (vi)vsel(~vinz(x) | vilt(e, vis(-40)), (vf)vis(SY_TABLEVELS - 1), (vf)j);
+    return j * vis((SY_TABN + 1) * 2);
+}
+#define vtable_offset(inc) vtable_offset_p(VP(inc))
+
 static inline const float *sy_table_for(const sy_wavetable *w, float inc)
 {
     return w->data + sy_table_offset(inc);
@@ -218,7 +233,11 @@ void sy_env_fade(sy_env *e, int lane, float seconds, float rate);
 /* Stage transitions after a block; returns lanes that reached OFF. */
 unsigned sy_env_control(sy_env *e, unsigned lanes);
 /* Advance by n samples at block rate (filter envelopes). */
-void sy_env_advance(sy_env *e, int n);
+SY_INL void sy_env_advance(sy_env *e, int n)
+{
+    vf m = vexp2(vs((float)n) * e->lc);
+    e->v = vclamp(e->tgt + (e->v - e->tgt) * m, 0.0f, 1.0f);
+}
 
 /* ---- tracks and engines ---------------------------------------------- */
 
