@@ -532,8 +532,12 @@ static void drum_kill(sy_track *t, void *vp, int l, float seconds)
 }
 
 static unsigned drum_render(sy_track *t, void *vp, int pidx, unsigned active,
-                            int n, float *accL, float *accR)
+                            int n, int store, float *accL, float *accR)
 {
+    if (store) {
+        memset(accL, 0, (size_t)n * SY_LANES * sizeof(float));
+        memset(accR, 0, (size_t)n * SY_LANES * sizeof(float));
+    }
     drum_pack *p = vp;
     unsigned done = 0;
     for (int l = 0; l < SY_LANES; l++) {

@@ -75,7 +75,8 @@ static void fm_kill(sy_track *t, void *vp, int l, float seconds)
  * the only carried chains are single adds and multiplies. */
 SY_INL void fm_loop(fm_pack *p, int n, vf *acc, const vf incc[2], const vf incm[2],
                     const vf didx[2], const vf *dgp, float lvl0, float lvl1, const int pairs,
-                    const int mod1)
+                    const int mod1, /* 1 modulated, 0 plain, -1 plain = modulator 0 */
+                    const int store)
 {
     vf pc0 = p->pc[0], pm0 = p->pm[0], pc1 = p->pc[1], pm1 = p->pm[1];
     vf ic0 = incc[0], im0 = incm[0], ic1 = incc[1], im1 = incm[1];
@@ -86,11 +87,14 @@ SY_INL void fm_loop(fm_pack *p, int n, vf *acc, const vf incc[2], const vf incm[
     vf l0 = vs(lvl0), l1 = vs(lvl1);
     for (int i = 0; i < n; i++) {
         i0 += d0;
-        vf y = l0 * vsin_any(pc0 + ic0 * k + i0 * vsin_any(pm0 + im0 * k));
+        vf m0 = vsin_any(pm0 + im0 * k);
+        vf y = l0 * vsin_any(pc0 + ic0 * k + i0 * m0);
         if (pairs > 1) {
             i1 += d1;
-            if (mod1)
+            if (mod1 > 0)
                 y += l1 * vsin_any(pc1 + ic1 * k + i1 * vsin_any(pm1 + im1 * k));
+            else if (mod1 < 0) /* the same phase as the first modulator */
+                y += l1 * m0;
             else /* its index has decayed to nothing: a plain sine */
                 y += l1 * vsin_any(pc1 + ic1 * k);
         }
@@ -98,7 +102,7 @@ SY_INL void fm_loop(fm_pack *p, int n, vf *acc, const vf incc[2], const vf incm[
         ew *= em;
         e = vclamp(et + ed * ew, 0.0f, 1.0f);
         g += dg;
-        acc[i] += y * e * g;
+        acc[i] = (store ? vs(0.0f) : acc[i]) + y * e * g;
     }
     vf fn = vs((float)n);
     vf x;
@@ -117,7 +121,7 @@ SY_INL void fm_loop(fm_pack *p, int n, vf *acc, const vf incc[2], const vf incm[
 }
 
 SY_INL unsigned fm_render_body(sy_track *t, void *vp, int pidx, unsigned active, int n,
-                               float *accL, float *accR)
+                               int store, float *accL, float *accR)
 {
     fm_pack *p = vp;
     const sy_preset *pr = &t->p;
@@ -152,12 +156,25 @@ SY_INL unsigned fm_render_body(sy_track *t, void *vp, int pidx, unsigned active,
      * the whole block, in every lane, needs no modulator */
     vf i1end = p->idx[1] + didx[1] * vs((float)n);
     int mod1 = vhmax(vmax(vabs(p->idx[1]), vabs(i1end))) > 1e-5f;
-    if (pr->fm[1].lvl == 0.0f)
-        fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, 0.0f, 1, 0);
-    else if (mod1)
-        fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, 1);
-    else
-        fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, 0);
+    /* a plain second carrier often runs at the phase of the first
+     * modulator (both ratios 1, as in the electric pianos): one sine */
+    int shared = !mod1;
+    for (int l = 0; shared && l < SY_LANES; l++)
+        shared = p->pc[1][l] == p->pm[0][l] && incc[1][l] == incm[0][l];
+    int variant = pr->fm[1].lvl == 0.0f ? 0 : mod1 ? 1 : shared ? 2 : 3;
+#define FM_LOOP(sto)                                                                             \
+    switch (variant) {                                                                           \
+    case 0: fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, 0.0f, 1, 0, sto); break; \
+    case 1: fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, 1, sto); break; \
+    case 2: fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, -1, sto); break; \
+    default: fm_loop(p, n, (vf *)accL, incc, incm, didx, &dg, pr->fm[0].lvl, pr->fm[1].lvl, 2, 0, sto); break; \
+    }
+    if (store) {
+        FM_LOOP(1)
+    } else {
+        FM_LOOP(0)
+    }
+#undef FM_LOOP
 
     p->age += vs((float)n * t->inv_rate);
     unsigned done = sy_env_control(&p->amp, active);
@@ -167,8 +184,9 @@ SY_INL unsigned fm_render_body(sy_track *t, void *vp, int pidx, unsigned active,
 }
 
 SY_ISA_PAIR(unsigned, fm_render,
-            (sy_track * t, void *vp, int pidx, unsigned active, int n, float *accL, float *accR),
-            (t, vp, pidx, active, n, accL, accR))
+            (sy_track * t, void *vp, int pidx, unsigned active, int n, int store, float *accL,
+             float *accR),
+            (t, vp, pidx, active, n, store, accL, accR))
 
 const sy_engine sy_engine_fm = {
     .pack_size = sizeof(fm_pack),

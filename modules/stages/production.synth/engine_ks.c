@@ -142,8 +142,10 @@ static void ks_kill(sy_track *t, void *vp, int l, float seconds)
 }
 
 static unsigned ks_render(sy_track *t, void *vp, int pidx, unsigned active,
-                          int n, float *acc, float *accR)
+                          int n, int store, float *acc, float *accR)
 {
+    if (store)
+        memset(acc, 0, (size_t)n * SY_LANES * sizeof(float));
     ks_pack *p = vp;
     unsigned done = 0;
     for (int l = 0; l < SY_LANES; l++) {

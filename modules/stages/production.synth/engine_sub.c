@@ -193,7 +193,7 @@ typedef struct out_args {
 } out_args;
 
 SY_INL void sub_out(sub_pack *p, int n, const vf *bl, const vf *br, vf *accL, vf *accR,
-                    const out_args *oa, const int mode, const int stereo)
+                    const out_args *oa, const int mode, const int stereo, const int store)
 {
     vf fp = p->fp, fq = p->fq, fr = p->fr, g = p->gcur;
     vf dp = oa->dp, dq = oa->dq, dr = oa->dr, dg = oa->dg, k = oa->k;
@@ -234,9 +234,9 @@ SY_INL void sub_out(sub_pack *p, int n, const vf *bl, const vf *br, vf *accL, vf
         e = vclamp(et + ed * ew, 0.0f, 1.0f);
         g += dg;
         vf ge = e * g * half;
-        accL[i] += yl * ge;
+        accL[i] = (store ? vs(0.0f) : accL[i]) + yl * ge;
         if (stereo)
-            accR[i] += yr * ge;
+            accR[i] = (store ? vs(0.0f) : accR[i]) + yr * ge;
     }
     p->fp = fp;
     p->fq = fq;
@@ -312,7 +312,7 @@ static void sub_kill(sy_track *t, void *vp, int l, float seconds)
 }
 
 SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active, int n,
-                                float *accLf, float *accRf)
+                                int store, float *accLf, float *accRf)
 {
     sub_pack *p = vp;
     const sy_preset *pr = &t->p;
@@ -413,21 +413,27 @@ SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active
     p->fresh = 0;
 
     vf *aL = (vf *)accLf, *aR = (vf *)accRf;
+#define SUB_OUT(st, sto)                                                                  \
+    switch (pr->fmode) {                                                                  \
+    case SY_F_LP: sub_out(p, n, bl, st ? br : bl, aL, st ? aR : aL, &oa, SY_F_LP, st, sto); break; \
+    case SY_F_BP: sub_out(p, n, bl, st ? br : bl, aL, st ? aR : aL, &oa, SY_F_BP, st, sto); break; \
+    case SY_F_HP: sub_out(p, n, bl, st ? br : bl, aL, st ? aR : aL, &oa, SY_F_HP, st, sto); break; \
+    default: sub_out(p, n, bl, st ? br : bl, aL, st ? aR : aL, &oa, SY_F_OFF, st, sto); break;     \
+    }
     if (t->stereo) {
-        switch (pr->fmode) {
-        case SY_F_LP: sub_out(p, n, bl, br, aL, aR, &oa, SY_F_LP, 1); break;
-        case SY_F_BP: sub_out(p, n, bl, br, aL, aR, &oa, SY_F_BP, 1); break;
-        case SY_F_HP: sub_out(p, n, bl, br, aL, aR, &oa, SY_F_HP, 1); break;
-        default: sub_out(p, n, bl, br, aL, aR, &oa, SY_F_OFF, 1); break;
+        if (store) {
+            SUB_OUT(1, 1)
+        } else {
+            SUB_OUT(1, 0)
         }
     } else {
-        switch (pr->fmode) {
-        case SY_F_LP: sub_out(p, n, bl, bl, aL, aL, &oa, SY_F_LP, 0); break;
-        case SY_F_BP: sub_out(p, n, bl, bl, aL, aL, &oa, SY_F_BP, 0); break;
-        case SY_F_HP: sub_out(p, n, bl, bl, aL, aL, &oa, SY_F_HP, 0); break;
-        default: sub_out(p, n, bl, bl, aL, aL, &oa, SY_F_OFF, 0); break;
+        if (store) {
+            SUB_OUT(0, 1)
+        } else {
+            SUB_OUT(0, 0)
         }
     }
+#undef SUB_OUT
 
     p->age += vs((float)n * t->inv_rate);
     sy_env_control(&p->flt, active);
@@ -438,8 +444,9 @@ SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active
 }
 
 SY_ISA_PAIR(unsigned, sub_render,
-            (sy_track * t, void *vp, int pidx, unsigned active, int n, float *accL, float *accR),
-            (t, vp, pidx, active, n, accL, accR))
+            (sy_track * t, void *vp, int pidx, unsigned active, int n, int store, float *accL,
+             float *accR),
+            (t, vp, pidx, active, n, store, accL, accR))
 
 const sy_engine sy_engine_sub = {
     .pack_size = sizeof(sub_pack),

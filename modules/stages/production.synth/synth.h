@@ -262,12 +262,14 @@ typedef struct sy_event {
 
 typedef struct sy_track sy_track;
 
-/* Render n <= SY_BLOCK frames of the lanes in `active`, adding into acc
- * (lane-interleaved: acc[SY_LANES * i + lane]); accR is used only when
- * the track is stereo. Writes each lane's level into its slot and returns
- * the lanes that finished. */
+/* Render n <= SY_BLOCK frames of the lanes in `active` into acc
+ * (lane-interleaved: acc[SY_LANES * i + lane]), adding, or storing when
+ * `store` is set (the block's first pack: the accumulators are not
+ * cleared beforehand); accR is used only when the track is stereo.
+ * Writes each lane's level into its slot and returns the lanes that
+ * finished. */
 typedef unsigned (*sy_render_fn)(sy_track *t, void *pack, int pack_index, unsigned active,
-                                 int n, float *accL, float *accR);
+                                 int n, int store, float *accL, float *accR);
 
 typedef struct sy_engine {
     size_t pack_size;

@@ -332,11 +332,13 @@ static void advance_lfo(float *ph, float rate_hz, int n, float inv_rate)
 }
 
 /* Run the voices for n voice-rate frames into the lane accumulators
- * (zeroed here, rounded up to whole vectors of frames). Returns 0, writing
+ * (rounded up to whole vectors of frames; the first pack of a block
+ * stores, stretches no pack wrote are cleared). Returns 0, writing
  * nothing, when no voice sounds. */
 static int run_voices(sy_track *t, int n, float *accL, float *accR)
 {
-    int any = 0, off = 0;
+    int any = 0, off = 0, clean = 0; /* acc is valid up to frame `clean` */
+    const size_t fb = SY_LANES * sizeof(float);
     while (off < n) {
         uint64_t now = t->pos + (uint64_t)off;
         while (t->ev_i < t->n_ev && t->ev[t->ev_i].at <= now) {
@@ -349,20 +351,23 @@ static int run_voices(sy_track *t, int n, float *accL, float *accR)
         int len = n - off < SY_BLOCK ? n - off : SY_BLOCK;
         if (t->ev_i < t->n_ev && t->ev[t->ev_i].at - now < (uint64_t)len)
             len = (int)(t->ev[t->ev_i].at - now);
+        int store = 1;
         for (int p = 0; p < t->npacks; p++) {
             unsigned act = t->pack_active[p];
             if (!act)
                 continue;
-            if (!any) {
-                size_t bytes = (size_t)((n + SY_LANES - 1) & ~(SY_LANES - 1)) * SY_LANES * sizeof(float);
-                memset(accL, 0, bytes);
+            if (store && clean < off) {
+                /* an earlier stretch no voice wrote */
+                memset(accL + (size_t)clean * SY_LANES, 0, (size_t)(off - clean) * fb);
                 if (t->stereo)
-                    memset(accR, 0, bytes);
-                any = 1;
+                    memset(accR + (size_t)clean * SY_LANES, 0, (size_t)(off - clean) * fb);
             }
-            unsigned done = t->render(t, pack_at(t, p), p, act, len,
+            unsigned done = t->render(t, pack_at(t, p), p, act, len, store,
                                       accL + (size_t)off * SY_LANES,
                                       accR + (size_t)off * SY_LANES);
+            store = 0;
+            any = 1;
+            clean = off + len;
             for (int l = 0; l < SY_LANES; l++) {
                 if (!(done & (1u << l)))
                     continue;
@@ -380,6 +385,12 @@ static int run_voices(sy_track *t, int n, float *accL, float *accR)
         off += len;
     }
     t->pos += (uint64_t)n;
+    if (any) {
+        int end = (n + SY_LANES - 1) & ~(SY_LANES - 1);
+        memset(accL + (size_t)clean * SY_LANES, 0, (size_t)(end - clean) * fb);
+        if (t->stereo)
+            memset(accR + (size_t)clean * SY_LANES, 0, (size_t)(end - clean) * fb);
+    }
     return any;
 }
 
