@@ -11,9 +11,13 @@
  * tests/harness.h and prints wall and CPU time, the real-time factor and
  * the process's peak resident memory. A figure, never a pass/fail.
  *
- *   bench_synth [seconds=180] [rate=48000] [runs=3] [track]
+ *   bench_synth [seconds=180] [rate=48000] [runs=3] [track|each]
  *
- * With a track name, only that track is rendered (to see where time goes).
+ * With a track name, only that track is rendered (to see where time goes);
+ * with "each", every track alone in turn and then the whole song, one line
+ * each. A track's figure includes first touching its own stem and the main
+ * buffer (page faults), so the per-track figures add up to more than the
+ * whole song.
  *
  * Built like a unit test (tests/harness.c and the kernel objects).
  */
@@ -127,12 +131,43 @@ static cz_score *make_song(double seconds, uint64_t *n_notes)
     return sc;
 }
 
+static const char *const track_names[] = {"drums", "perc", "bass", "chords",
+                                           "pad", "lead", "arp", "counter"};
+
+/* Render `seconds` of the song (only_track, or all) `runs` times; best
+ * wall and CPU seconds. */
+static int measure(czh *h, double seconds, int runs, double *wall, double *cpu,
+                   uint32_t *tracks, uint64_t *notes, double *audio_s)
+{
+    cz_score *sc = make_song(seconds, notes);
+    *audio_s = sc->total_ticks * 60.0 / (sc->bpm * sc->ppq) + 2.0;
+    *tracks = sc->n_tracks;
+    cz_bus_put_score(czh_bus(h), "arrangement.score", sc);
+    *wall = *cpu = 1e9;
+    for (int r = 0; r < runs; r++) {
+        cz_error err = {0};
+        double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+        if (czh_run(h, 42, &err)) {
+            fprintf(stderr, "bench_synth: %s\n", err.msg);
+            return 1;
+        }
+        double w = now(CLOCK_MONOTONIC) - w0, c = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        if (w < *wall)
+            *wall = w;
+        if (c < *cpu)
+            *cpu = c;
+        /* drop the result so the next run measures a cold allocation */
+        cz_bus_remove(czh_bus(h), "production.stems");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 180.0;
     int rate = argc > 2 ? atoi(argv[2]) : 48000;
     int runs = argc > 3 ? atoi(argv[3]) : 3;
-    only_track = argc > 4 ? argv[4] : NULL;
+    const char *which = argc > 4 ? argv[4] : NULL;
     char opts[64];
     snprintf(opts, sizeof opts, "{\"rate\": %d}", rate);
     cz_error err = {0};
@@ -141,33 +176,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_synth: %s\n", err.msg);
         return 1;
     }
+    double wall, cpu, audio_s;
+    uint32_t n_tracks;
     uint64_t notes;
-    cz_score *sc = make_song(seconds, &notes);
-    double audio_s = sc->total_ticks * 60.0 / (sc->bpm * sc->ppq) + 2.0;
-    uint32_t n_tracks = sc->n_tracks;
-    cz_bus_put_score(czh_bus(h), "arrangement.score", sc);
-    double best = 1e9, best_cpu = 1e9;
-    for (int r = 0; r < runs; r++) {
-        double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
-        if (czh_run(h, 42, &err)) {
-            fprintf(stderr, "bench_synth: %s\n", err.msg);
-            return 1;
+    if (which && !strcmp(which, "each")) {
+        printf("bench_synth: %.0f s at %d Hz, best of %d, CPU seconds per track alone "
+               "(its stem and the main buffer included)\n",
+               seconds, rate, runs);
+        for (size_t i = 0; i < sizeof track_names / sizeof *track_names; i++) {
+            only_track = track_names[i];
+            if (measure(h, seconds, runs, &wall, &cpu, &n_tracks, &notes, &audio_s))
+                return 1;
+            printf("  %-8s %6.3f s  (%llu notes)\n", track_names[i], cpu, (unsigned long long)notes);
         }
-        double w = now(CLOCK_MONOTONIC) - w0, c = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
-        if (w < best)
-            best = w;
-        if (c < best_cpu)
-            best_cpu = c;
-        /* drop the result so the next run measures a cold allocation */
-        cz_bus_remove(czh_bus(h), "production.stems");
+        only_track = NULL;
+    } else {
+        only_track = which;
     }
+    if (measure(h, seconds, runs, &wall, &cpu, &n_tracks, &notes, &audio_s))
+        return 1;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double stems_mb = (double)(n_tracks + 1) * audio_s * rate * 2 * sizeof(float) / 1e6;
     printf("bench_synth: %u tracks, %llu notes, %.1f s of audio at %d Hz\n", n_tracks,
            (unsigned long long)notes, audio_s, rate);
-    printf("bench_synth: best of %d: wall %.3f s, cpu %.3f s, %.0fx real time\n", runs, best,
-           best_cpu, audio_s / best);
+    printf("bench_synth: best of %d: wall %.3f s, cpu %.3f s, %.0fx real time\n", runs, wall, cpu,
+           audio_s / wall);
     printf("bench_synth: buffers %.0f MB (stems + mix, if fully resident), peak RSS %.0f MB\n",
            stems_mb, ru.ru_maxrss / 1024.0);
     czh_free(h);
