@@ -141,3 +141,12 @@ char *czh_slurp(const char *path, size_t *len)
     }
     return buf;
 }
+
+int czh_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

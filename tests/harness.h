@@ -40,6 +40,11 @@ const cz_module_desc *czh_desc(const czh *h);
 
 void czh_free(czh *h);
 
+/* Run a Check suite (forking per test, Check's default) and return the
+ * process exit status: 0 when every test passed. Takes the suite. */
+#include <check.h>
+int czh_run_suite(Suite *s);
+
 /* Convenience: read a whole file into a NUL-terminated buffer (free()). */
 char *czh_slurp(const char *path, size_t *len);
 

@@ -57,6 +57,26 @@ char *kit_registry(const char *const *names)
     return index;
 }
 
+cz_registry *kit_open_registry(const char *const *names, char **index_path)
+{
+    *index_path = kit_registry(names);
+    cz_registry *reg;
+    cz_error err = {0};
+    if (cz_registry_open(*index_path, &reg, &err))
+        abort();
+    return reg;
+}
+
+void kit_close_registry(cz_registry *reg, char *index_path)
+{
+    cz_registry_free(reg);
+    char *slash = strrchr(index_path, '/');
+    if (slash)
+        *slash = 0;
+    kit_rm(index_path);
+    free(index_path);
+}
+
 void kit_rm(const char *path)
 {
     cz_rmtree(path);

@@ -422,9 +422,5 @@ static Suite *analyze_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(analyze_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return czh_run_suite(analyze_suite());
 }

@@ -9,6 +9,7 @@
 
 #include "../kernel/kernel.h"
 #include "../runtime/runtime.h"
+#include "harness.h"
 #include "kit.h"
 
 START_TEST(scalars_round_trip_and_types_are_enforced)
@@ -322,9 +323,5 @@ int main(void)
     tcase_add_test(tc, score_helpers);
     tcase_add_test(tc, audio_stems_must_match);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

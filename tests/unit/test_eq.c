@@ -401,9 +401,5 @@ int main(void)
     tcase_add_loop_test(tc, extreme_settings_stay_stable, 0, 2);
     tcase_add_loop_test(tc, bad_bands_are_named_by_index_and_field, 0, 2);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

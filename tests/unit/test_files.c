@@ -526,9 +526,5 @@ static Suite *files_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(files_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return czh_run_suite(files_suite());
 }

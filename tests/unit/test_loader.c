@@ -181,9 +181,5 @@ int main(void)
     tcase_add_test(tc, two_instances_of_one_module_coexist);
     tcase_add_test(tc, descriptor_layout_is_pinned);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

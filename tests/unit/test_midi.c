@@ -1075,9 +1075,5 @@ static Suite *midi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(midi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return czh_run_suite(midi_suite());
 }

@@ -393,9 +393,5 @@ int main(void)
     tcase_add_test(tc, same_input_same_bytes);
     tcase_add_test(tc, missing_or_mistyped_input_is_a_clean_error);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

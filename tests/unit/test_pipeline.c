@@ -4,11 +4,11 @@
  * expected message is what a user would read in their terminal.
  */
 #include <check.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../kernel/kernel.h"
+#include "harness.h"
 #include "kit.h"
 
 static char *index_path;
@@ -19,20 +19,13 @@ static void setup(void)
 {
     static const char *const mods[] = {"writer", "reader", "string_reader", "variant_a", "variant_b",
                                        "variant_odd", "noop", "fail", NULL};
-    index_path = kit_registry(mods);
-    cz_error err = {0};
-    if (cz_registry_open(index_path, &reg, &err))
-        abort();
+    reg = kit_open_registry(mods, &index_path);
     dir = kit_tmpdir();
 }
 
 static void teardown(void)
 {
-    cz_registry_free(reg);
-    char *copy = strdup(index_path);
-    kit_rm(dirname(copy));
-    free(copy);
-    free(index_path);
+    kit_close_registry(reg, index_path);
     kit_rm(dir);
     free(dir);
 }
@@ -293,9 +286,5 @@ int main(void)
     tcase_add_test(tc, hostile_yaml_is_refused_not_expanded);
     tcase_add_test(tc, declared_inputs_come_from_the_caller);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

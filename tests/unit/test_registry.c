@@ -146,9 +146,5 @@ int main(void)
     tcase_add_test(tc, missing_or_corrupt_index_says_what_to_do);
     tcase_add_test(tc, sha256_matches_known_vectors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

@@ -4,7 +4,6 @@
  * (stable per key, distributed by weight).
  */
 #include <check.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +21,13 @@ static void setup(void)
 {
     static const char *const mods[] = {"writer", "reader", "fail", "output", "variant_a", "variant_b",
                                        "liar", "noop", "audio_maker", "audio_taker", NULL};
-    index_path = kit_registry(mods);
-    cz_error err = {0};
-    if (cz_registry_open(index_path, &reg, &err))
-        abort();
+    reg = kit_open_registry(mods, &index_path);
     dir = kit_tmpdir();
 }
 
 static void teardown(void)
 {
-    cz_registry_free(reg);
-    char *copy = strdup(index_path);
-    kit_rm(dirname(copy));
-    free(copy);
-    free(index_path);
+    kit_close_registry(reg, index_path);
     kit_rm(dir);
     free(dir);
 }
@@ -328,9 +320,5 @@ int main(void)
     tcase_add_test(tc, same_seed_same_key_default);
     tcase_add_test(tc, the_last_reader_takes_audio_in_place);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return czh_run_suite(s);
 }

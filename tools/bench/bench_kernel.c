@@ -164,10 +164,6 @@ int main(void)
     kit_rm(dir);
     free(yaml);
     free(dir);
-    char *idir = strdup(index);
-    *strrchr(idir, '/') = 0;
-    kit_rm(idir);
-    free(idir);
-    free(index);
+    kit_close_registry(NULL, index);
     return 0;
 }
