@@ -763,3 +763,27 @@ int cz_http_send(cz_http *c, const cz_http_request *rq, cz_http_response *rs, cz
     }
     return rc;
 }
+
+int cz_text_append(cz_text *t, const char *piece)
+{
+    size_t n = strlen(piece);
+    if (t->len + n + 1 > t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 1024;
+        while (nc < t->len + n + 1)
+            nc *= 2;
+        char *grown = realloc(t->s, nc);
+        if (!grown)
+            return CZ_ENOMEM;
+        t->s = grown;
+        t->cap = nc;
+    }
+    memcpy(t->s + t->len, piece, n + 1);
+    t->len += n;
+    return 0;
+}
+
+void cz_text_free(cz_text *t)
+{
+    free(t->s);
+    *t = (cz_text){0};
+}

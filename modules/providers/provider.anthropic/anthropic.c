@@ -116,8 +116,7 @@ static json_t *build_body(const anthropic *a, const json_t *req, int want_json)
 }
 
 typedef struct answer {
-    char *text;
-    size_t len, cap;
+    cz_text text;
     int done;
     json_int_t in_tokens, out_tokens;
     char model[128];
@@ -126,20 +125,7 @@ typedef struct answer {
 
 static int add_text(answer *a, const char *s)
 {
-    size_t n = strlen(s);
-    if (a->len + n + 1 > a->cap) {
-        size_t nc = a->cap ? a->cap * 2 : 1024;
-        while (nc < a->len + n + 1)
-            nc *= 2;
-        char *t = realloc(a->text, nc);
-        if (!t)
-            return CZ_ENOMEM;
-        a->text = t;
-        a->cap = nc;
-    }
-    memcpy(a->text + a->len, s, n + 1);
-    a->len += n;
-    return 0;
+    return cz_text_append(&a->text, s);
 }
 
 static const char *str_of(const json_t *v)
@@ -269,13 +255,13 @@ static int an_call(void *instance, cz_job *job, const cz_request *req, cz_reply 
         rc = cz_err(err, CZ_ERETRY, MOD ": the stream ended before message_stop: the answer is incomplete");
     cz_http_response_clear(&rs);
     if (!rc) {
-        rc = cz_chat_reply(reply, a.text ? a.text : "", want_json, err);
+        rc = cz_chat_reply(reply, a.text.s ? a.text.s : "", want_json, err);
         json_object_set_new(reply->json, "model", json_string(a.model[0] ? a.model : an->model));
         if (a.in_tokens || a.out_tokens)
             json_object_set_new(reply->json, "usage", json_pack("{s:I,s:I}", "input_tokens", a.in_tokens,
                                                                 "output_tokens", a.out_tokens));
     }
-    free(a.text);
+    cz_text_free(&a.text);
     return rc;
 }
 

@@ -218,6 +218,18 @@ static inline void cz_http_config_read(const json_t *options, cz_http_config *c)
     c->connect_timeout_ms = (long)cz_opt_int(options, "connect_timeout_ms");
 }
 
+/* A growing text buffer, for answers that arrive in pieces (streamed
+ * chat deltas). Zero-initialise; s is NUL-terminated (or NULL while empty). */
+typedef struct cz_text {
+    char *s;
+    size_t len, cap;
+} cz_text;
+
+/* Append a string; CZ_ENOMEM on failure (the text so far is kept). */
+int cz_text_append(cz_text *t, const char *piece);
+/* Release the buffer and reset t to empty. */
+void cz_text_free(cz_text *t);
+
 #ifdef __cplusplus
 }
 #endif
