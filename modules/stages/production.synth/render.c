@@ -59,7 +59,7 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
                     .R = work + 2 * acc_floats + ch_floats};
     for (; made < sc->n_tracks; made++) {
         rc = sy_track_init(&tr[made], &sc->tracks[made], &sh, a->style, a->rate, a->polyphony,
-                           frames_per_tick, song_frames, a->seed, err);
+                           frames_per_tick, song_frames, a->seed, !a->no_half_rate, err);
         if (rc) {
             made++;
             goto out;

@@ -355,7 +355,7 @@ typedef struct sy_scratch {
 int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
                   const sy_style *style, uint32_t rate, int polyphony,
                   double frames_per_tick, uint64_t song_frames, uint64_t seed,
-                  cz_error *err);
+                  int allow_half, cz_error *err);
 void sy_track_free(sy_track *t);
 
 /* Render the next n <= SY_CHUNK output frames into s->L (and s->R for a
@@ -399,6 +399,7 @@ typedef struct sy_render_args {
     double tail_s;
     uint64_t seed;
     int isa;                  /* SY_ISA_*; the tests force the baseline */
+    int no_half_rate;         /* every track at the output rate (tests) */
     /* polled every 1024 chunks; non-zero stops the render (CZ_ECANCELED) */
     int (*cancelled)(void *user);
     void *user;

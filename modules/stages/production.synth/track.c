@@ -8,11 +8,11 @@
  * the lanes of the accumulators into the track's chunk.
  *
  * Half-rate tracks (halfrate.c) place their events at voice-rate frames:
- * a note starting between two of them starts at the later one with half
- * a sample period already elapsed (its phases and envelope advanced), so
- * onsets stay exact; a note-off lands at most one output frame late. Their
- * voices run SY_UPK frames ahead of the output, and the chunk is the
- * upsampled sum.
+ * a note that starts between two of them starts at the later one with
+ * half a sample period already elapsed (its phases and envelope
+ * advanced), so onsets stay exact to the output sample; a note-off lands
+ * within one output frame. Their voices run SY_UPK frames ahead of the
+ * output, and the chunk is the upsampled sum.
  *
  * Voices: at most `poly` voices sound (held or releasing). A note beyond
  * that steals one: the quietest released voice, or failing that the oldest
@@ -116,7 +116,7 @@ static void unison_layout(sy_track *t)
 int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
                   const sy_style *style, uint32_t rate, int polyphony,
                   double frames_per_tick, uint64_t song_frames, uint64_t seed,
-                  cz_error *err)
+                  int allow_half, cz_error *err)
 {
     memset(t, 0, sizeof *t);
     t->src = src;
@@ -129,7 +129,7 @@ int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
                      style);
     if (!drums)
         apply_variation(&t->p, src->program);
-    t->half = !drums && sy_halfrate_ok(&t->p, src, rate);
+    t->half = allow_half && !drums && sy_halfrate_ok(&t->p, src, rate);
     t->rate = t->half ? (float)rate * 0.5f : (float)rate;
     t->inv_rate = 1.0f / t->rate;
     switch (t->p.engine) {
@@ -180,9 +180,13 @@ int sy_track_init(sy_track *t, const cz_track *src, const sy_shared *sh,
             off = song_frames;
         uint8_t pre = 0;
         if (t->half) {
-            pre = (uint8_t)(on & 1);
-            on = (on + 1) / 2;
-            off = (off + 1) / 2;
+            /* A full-rate voice's first sample, at frame f, is one sample
+             * into the note; a voice-rate sample j sounds at frame 2j.
+             * Onsets on even frames start one voice-rate sample later with
+             * half of it elapsed, odd ones on the next even frame. */
+            pre = !(on & 1);
+            on = on / 2 + 1;
+            off = off / 2;
         }
         if (off <= on)
             off = on + 1;

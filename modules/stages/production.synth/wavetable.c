@@ -69,7 +69,7 @@ static int build(sy_wavetable *w, const double *amp, double scale)
 }
 
 /* Peak of the full-band waveform, to normalise custom spectra. */
-static double peak_of(const double *amp)
+static double spectrum_peak(const double *amp)
 {
     double pk = 0;
     for (int i = 0; i < 4096; i++) {
@@ -119,7 +119,7 @@ int sy_shared_init(sy_shared *sh)
         memset(amp, 0, sizeof amp);
         for (int h = 1; h <= SY_NSPEC; h++)
             amp[h] = p->spec[h - 1];
-        if ((rc = build(&sh->spec[i], amp, 1.0 / peak_of(amp))))
+        if ((rc = build(&sh->spec[i], amp, 1.0 / spectrum_peak(amp))))
             goto fail;
     }
     return 0;
