@@ -108,6 +108,13 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c $(SDK_HEADERS)
 check: all $(TEST_BIN) $(TEST_MODS)
 	@BUILD=$(BUILD) SAN=$(SAN) CADENZA_REGISTRY=$(REGISTRY) tools/run-tests $(TEST_BIN)
 
+# ---- benchmarks (tools/bench/*.c link the kernel and the test harness) ------
+BENCH_SRC := $(wildcard tools/bench/*.c)
+BENCH_BIN := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+$(BUILD)/bench/%: tools/bench/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)
+
 # ---- demo, bench, install -------------------------------------------------
 PROMPT ?= an upbeat synthwave song about driving at night, 110 bpm
 demo: all
@@ -134,10 +141,3 @@ clean:
 
 .PHONY: all modules registry check demo bench install clean
 .DELETE_ON_ERROR:
-
-# ---- benchmarks (tools/bench/*.c link the kernel and the test harness) ------
-BENCH_SRC := $(wildcard tools/bench/*.c)
-BENCH_BIN := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
-$(BUILD)/bench/%: tools/bench/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.c)
-	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)
