@@ -27,7 +27,7 @@
 #include "synth.h"
 
 typedef struct sub_pack {
-    vf ph[2][SY_MAXUNI];
+    vu ph[2][SY_MAXUNI]; /* phases, 2^32 per cycle */
     vf inc[2];          /* per lane, osc transpose included */
     vu rng;
     sy_env amp, flt;
@@ -42,27 +42,29 @@ typedef struct sub_pack {
 
 /* ---- oscillators -------------------------------------------------------
  *
- * One pass per oscillator renders all of its unison copies: their phases
- * stay in registers and the block buffer is loaded and stored once per
- * sample. The first oscillator of a voice stores, later ones add. Each
- * (waveform, copies, stereo, first) combination is its own loop: the
- * dispatch happens once per block, never per sample. */
+ * Phases are 32-bit fixed point (2^32 per cycle): one integer add per
+ * sample, exact, wrapping by itself; the top 10 bits index the table and
+ * the next 22 are the interpolation fraction. One pass per oscillator
+ * renders all of its unison copies: their phases stay in registers and
+ * the block buffer is loaded and stored once per sample. The first
+ * oscillator of a voice stores, later ones add. Each (waveform, copies,
+ * stereo, first) combination is its own loop: the dispatch happens once
+ * per block, never per sample. */
+
+#define SY_PH_FRAC_BITS 22 /* 32 - log2(SY_TABN) */
 
 /* Linear interpolation in eight tables at once (one wave, a mip level per
- * lane given as an offset from `base`), from a phase that has not been
- * wrapped (0 <= ph < 2^13): the integer index is masked instead. Each
- * lane's (value, delta) pair is one 8-byte load; shuffles split values
- * from deltas. */
-SY_INL vf table_read_p(const float *base, const vi *off, const vf *ph)
+ * lane given as an offset from `base`). Each lane's (value, delta) pair
+ * is one 8-byte load; shuffles split values from deltas. */
+SY_INL vf table_read_p(const float *base, const vi *off, const vu *ph)
 {
-    vf pos = *ph * vs((float)SY_TABN);
-    vi ix = vtoi(pos);
-    vf fr = pos - vtof(ix);
+    vf fr = vtof((vi)(*ph & ((1u << SY_PH_FRAC_BITS) - 1))) *
+            vs(1.0f / (float)(1u << SY_PH_FRAC_BITS));
     /* The indices go through memory (the empty asm keeps GCC from turning
      * the store back into lane extracts): eight zero-extending scalar
      * loads are cheaper than moving lanes to general registers. */
     uint32_t at[SY_LANES] __attribute__((aligned(32)));
-    *(vi *)at = ((ix & vis(SY_TABN - 1)) << 1) + *off;
+    *(vu *)at = ((*ph >> (SY_PH_FRAC_BITS - 1)) & ~1u) + (vu)*off;
     __asm__("" : "+m"(at));
     typedef float v2 __attribute__((vector_size(8), aligned(8)));
     typedef float v4 __attribute__((vector_size(16)));
@@ -80,26 +82,38 @@ SY_INL vf table_read_p(const float *base, const vi *off, const vf *ph)
     vf d = __builtin_shufflevector(lo, hi, 1, 3, 9, 11, 5, 7, 13, 15);
     return a + fr * d;
 }
-#define table_read(base, off, ph) table_read_p(base, VIP(off), VP(ph))
+#define table_read(base, off, ph) table_read_p(base, VIP(off), (const vu[1]){(ph)})
+
+/* sin(2 pi ph) of a fixed-point phase: as a signed number it is already
+ * the turn in [-1/2, 1/2). */
+SY_INL vf sine_ph(const vu *ph)
+{
+    return vsin_turn_half(vtof((vi)*ph) * vs(1.0f / 4294967296.0f));
+}
+
+/* A phase increment in cycles per sample as fixed point (below 1/2). */
+SY_INL vu phase_inc_p(const vf *inc)
+{
+    return (vu)vtoi(vclamp(*inc, 0.0f, 0.4999f) * vs(4294967296.0f));
+}
+#define phase_inc(inc) phase_inc_p(VP(inc))
 
 enum { OSC_TABLE, OSC_PULSE, OSC_SINE };
 
 typedef struct osc_args {
-    vf *ph;               /* [uni] phases */
-    vf inc[SY_MAXUNI];    /* per copy */
+    vu *ph;               /* [uni] phases */
+    vu inc[SY_MAXUNI];    /* per copy */
     float gl[SY_MAXUNI], gr[SY_MAXUNI];
     const float *base;    /* the wave's tables */
     vi off;               /* per lane mip level */
-    vf pw;
+    vu pw;
 } osc_args;
 
-/* Phases are not accumulated sample by sample (a wrap in a loop-carried
- * chain costs ~10 cycles per sample): sample i reads p0 + inc * (i + 1),
- * and only the block's end phase is wrapped and stored. */
 SY_INL void osc_run(const osc_args *a, int n, vf *bl, vf *br, const int kind, const int uni,
                     const int stereo, const int first)
 {
-    vf ph[SY_MAXUNI], inc[SY_MAXUNI], gl[SY_MAXUNI], gr[SY_MAXUNI];
+    vu ph[SY_MAXUNI], inc[SY_MAXUNI];
+    vf gl[SY_MAXUNI], gr[SY_MAXUNI];
     for (int u = 0; u < uni; u++) {
         ph[u] = a->ph[u];
         inc[u] = a->inc[u];
@@ -108,34 +122,29 @@ SY_INL void osc_run(const osc_args *a, int n, vf *bl, vf *br, const int kind, co
     }
     const float *base = a->base;
     vi off = a->off;
-    vf pw = a->pw;
-    vf k = vs(1.0f);
+    vu pw = a->pw;
     for (int i = 0; i < n; i++) {
         vf sl = first ? vs(0.0f) : bl[i];
         vf sr = first || !stereo ? vs(0.0f) : br[i];
         for (int u = 0; u < uni; u++) {
-            vf p = ph[u] + inc[u] * k;
+            ph[u] += inc[u];
             vf y;
             if (kind == OSC_SINE)
-                y = vsin_any(p);
+                y = sine_ph(&ph[u]);
             else if (kind == OSC_PULSE)
-                y = table_read(base, off, p) - table_read(base, off, p + pw);
+                y = table_read(base, off, ph[u]) - table_read(base, off, ph[u] + pw);
             else
-                y = table_read(base, off, p);
+                y = table_read(base, off, ph[u]);
             sl += y * gl[u];
             if (stereo)
                 sr += y * gr[u];
         }
-        k += vs(1.0f);
         bl[i] = sl;
         if (stereo)
             br[i] = sr;
     }
-    vf fn = vs((float)n);
-    for (int u = 0; u < uni; u++) {
-        vf p = ph[u] + inc[u] * fn;
-        a->ph[u] = p - vfloor(p);
-    }
+    for (int u = 0; u < uni; u++)
+        a->ph[u] = ph[u];
 }
 
 #define OSC_U(kind, st, fi)                                                   \
@@ -276,12 +285,10 @@ static void sub_note_on(sy_track *t, void *vp, int l, int pitch, int vel, float 
         p->inc[o][l] = inc;
         int uni = op->unison ? op->unison : 1;
         for (int u = 0; u < SY_MAXUNI; u++) {
-            float ph = uni > 1 ? (float)cz_rng_unit(&t->rng) : 0.0f;
-            if (pre > 0.0f) {
-                ph += inc * t->uni_ratio[o][u] * pre;
-                ph -= sy_floorf(ph);
-            }
-            p->ph[o][u][l] = ph;
+            double ph = uni > 1 ? cz_rng_unit(&t->rng) : 0.0;
+            /* the part of a sample period that passed before the first */
+            ph += (double)inc * t->uni_ratio[o][u] * pre;
+            p->ph[o][u][l] = (uint32_t)(uint64_t)((ph - floor(ph)) * 4294967296.0);
         }
     }
     uint32_t seed = (uint32_t)cz_rng_next(&t->rng);
@@ -350,15 +357,17 @@ SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active
         osc_args a;
         a.ph = p->ph[o];
         for (int u = 0; u < uni; u++) {
-            a.inc[u] = inc * vs(t->uni_ratio[o][u]);
+            a.inc[u] = phase_inc(inc * vs(t->uni_ratio[o][u]));
             a.gl[u] = t->uni_gl[o][u];
             a.gr[u] = t->uni_gr[o][u];
         }
         int kind = op->wave == SY_W_SINE ? OSC_SINE : op->wave == SY_W_PULSE ? OSC_PULSE : OSC_TABLE;
-        a.pw = vs(0.0f);
+        a.pw = (vu){0};
         if (op->wave == SY_W_PULSE) {
             float pw = op->pw + pr->pwm_depth * sy_sin_any(t->lfo_pwm);
-            a.pw = vs(pw < 0.05f ? 0.05f : pw > 0.95f ? 0.95f : pw);
+            pw = pw < 0.05f ? 0.05f : pw > 0.95f ? 0.95f : pw;
+            uint32_t ipw = (uint32_t)(int64_t)(pw * 4294967296.0);
+            a.pw = (vu){ipw, ipw, ipw, ipw, ipw, ipw, ipw, ipw};
         }
         a.base = NULL;
         a.off = vis(0);
