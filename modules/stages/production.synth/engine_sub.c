@@ -66,16 +66,15 @@ SY_INL vf table_read_p(const float *base, const vi *off, const vu *ph)
     uint32_t at[SY_LANES] __attribute__((aligned(32)));
     *(vu *)at = ((*ph >> (SY_PH_FRAC_BITS - 1)) & ~1u) + (vu)*off;
     __asm__("" : "+m"(at));
-    typedef float v2 __attribute__((vector_size(8), aligned(8)));
+    /* a pair is loaded as one double: two pairs fill an SSE register with
+     * a load and a load-to-high-half */
+    typedef double d2 __attribute__((vector_size(16)));
     typedef float v4 __attribute__((vector_size(16)));
-    v2 q0 = *(const v2 *)(base + at[0]), q1 = *(const v2 *)(base + at[1]);
-    v2 q2 = *(const v2 *)(base + at[2]), q3 = *(const v2 *)(base + at[3]);
-    v2 q4 = *(const v2 *)(base + at[4]), q5 = *(const v2 *)(base + at[5]);
-    v2 q6 = *(const v2 *)(base + at[6]), q7 = *(const v2 *)(base + at[7]);
-    v4 a01 = __builtin_shufflevector(q0, q1, 0, 1, 2, 3);
-    v4 a23 = __builtin_shufflevector(q2, q3, 0, 1, 2, 3);
-    v4 a45 = __builtin_shufflevector(q4, q5, 0, 1, 2, 3);
-    v4 a67 = __builtin_shufflevector(q6, q7, 0, 1, 2, 3);
+    typedef double dpair __attribute__((aligned(8), may_alias));
+    v4 a01 = (v4)(d2){*(const dpair *)(base + at[0]), *(const dpair *)(base + at[1])};
+    v4 a23 = (v4)(d2){*(const dpair *)(base + at[2]), *(const dpair *)(base + at[3])};
+    v4 a45 = (v4)(d2){*(const dpair *)(base + at[4]), *(const dpair *)(base + at[5])};
+    v4 a67 = (v4)(d2){*(const dpair *)(base + at[6]), *(const dpair *)(base + at[7])};
     vf lo = __builtin_shufflevector(a01, a45, 0, 1, 2, 3, 4, 5, 6, 7);
     vf hi = __builtin_shufflevector(a23, a67, 0, 1, 2, 3, 4, 5, 6, 7);
     vf a = __builtin_shufflevector(lo, hi, 0, 2, 8, 10, 4, 6, 12, 14);
@@ -126,6 +125,7 @@ SY_INL void osc_run(const osc_args *a, int n, vf *bl, vf *br, const int kind, co
     for (int i = 0; i < n; i++) {
         vf sl = first ? vs(0.0f) : bl[i];
         vf sr = first || !stereo ? vs(0.0f) : br[i];
+#pragma GCC unroll 8
         for (int u = 0; u < uni; u++) {
             ph[u] += inc[u];
             vf y;
