@@ -12,7 +12,8 @@
  * v_i = tgt + (v_0 - tgt) * m^i, one multiply carried from sample to
  * sample); filter envelopes advance per block
  * (sy_env_advance: the exact closed form for n samples). Stage changes are
- * checked once per block; a block is at most 1.5 ms, and the level is
+ * checked once per block; a block is at most 64 voice-rate frames (1.5 ms;
+ * 2.9 ms on a half-rate track at 44.1 kHz), and the level is
  * clamped to [0, 1] in between, so late transitions are inaudible.
  */
 #include <math.h>

@@ -18,8 +18,10 @@
  * (or above the half-rate wavetable's top harmonic) is lost, what lies
  * below is filtered a little differently by the two filters. Only subtractive presets with a
  * low-pass filter and no noise qualify (noise has no harmonic spectrum to
- * account for). At 48 kHz that is a pad like the warm pad in the bass and
- * middle registers; strings, brass and basses qualify at 96 kHz.
+ * account for). At 48 kHz that is fretless bass, voice oohs and flutes up
+ * to about middle C and a few dark presets in the bass register; at
+ * 96 kHz also the warm pad and low strings, brass and reeds. Content
+ * above 20 kHz does not count.
  *
  * The upsampler: a linear-phase half-band FIR (Kaiser window, beta 9,
  * 4 * SY_UPK - 1 taps at the output rate). Even output samples are the
