@@ -136,6 +136,27 @@ int cz_chat_reply(cz_reply *reply, const char *text, int want_json, cz_error *er
     return 0;
 }
 
+int cz_chat_finish(cz_reply *reply, int rc, cz_http_response *rs, cz_chat_answer *a,
+                   int want_json, const char *default_model, const char *who, cz_error *err)
+{
+    reply->http_status = rs->status;
+    reply->retry_after_ms = rs->retry_after_ms;
+    reply->bytes = rs->bytes;
+    if (rc && a->error[0])
+        cz_err(err, rc, "%s: %s", who, a->error);
+    cz_http_response_clear(rs);
+    if (!rc) {
+        rc = cz_chat_reply(reply, a->text.s ? a->text.s : "", want_json, err);
+        json_object_set_new(reply->json, "model", json_string(a->model[0] ? a->model : default_model));
+        if (a->in_tokens || a->out_tokens)
+            json_object_set_new(reply->json, "usage", json_pack("{s:I,s:I}", "input_tokens",
+                                                                (json_int_t)a->in_tokens, "output_tokens",
+                                                                (json_int_t)a->out_tokens));
+    }
+    cz_text_free(&a->text);
+    return rc;
+}
+
 /* ---- secrets ------------------------------------------------------------------------ */
 
 /* Values of the provider's *_env variables: what must never be recorded. */

@@ -115,13 +115,7 @@ static json_t *build_body(const anthropic *a, const json_t *req, int want_json)
     return b;
 }
 
-typedef struct answer {
-    cz_text text;
-    int done;
-    json_int_t in_tokens, out_tokens;
-    char model[128];
-    char error[300];
-} answer;
+typedef cz_chat_answer answer;
 
 static int add_text(answer *a, const char *s)
 {
@@ -244,25 +238,11 @@ static int an_call(void *instance, cz_job *job, const cz_request *req, cz_reply 
     cz_http_response rs;
     int rc = cz_http_send(an->http, &rq, &rs, err);
     free(text);
-    reply->http_status = rs.status;
-    reply->retry_after_ms = rs.retry_after_ms;
-    reply->bytes = rs.bytes;
-    if (rc && a.error[0])
-        cz_err(err, rc, MOD ": %s", a.error);
     if (!rc && (!an->stream || !rs.events))
         rc = parse_message(&a, &rs, err);
     else if (!rc && !a.done)
         rc = cz_err(err, CZ_ERETRY, MOD ": the stream ended before message_stop: the answer is incomplete");
-    cz_http_response_clear(&rs);
-    if (!rc) {
-        rc = cz_chat_reply(reply, a.text.s ? a.text.s : "", want_json, err);
-        json_object_set_new(reply->json, "model", json_string(a.model[0] ? a.model : an->model));
-        if (a.in_tokens || a.out_tokens)
-            json_object_set_new(reply->json, "usage", json_pack("{s:I,s:I}", "input_tokens", a.in_tokens,
-                                                                "output_tokens", a.out_tokens));
-    }
-    cz_text_free(&a.text);
-    return rc;
+    return cz_chat_finish(reply, rc, &rs, &a, want_json, an->model, MOD, err);
 }
 
 static const cz_provider_vtable vtable = {

@@ -128,13 +128,7 @@ static json_t *build_body(const openai *o, cz_job *job, const json_t *req, int w
 
 /* ---- the answer ---------------------------------------------------------------- */
 
-typedef struct answer {
-    cz_text text;
-    int done;
-    json_int_t in_tokens, out_tokens;
-    char model[128];
-    char error[256];
-} answer;
+typedef cz_chat_answer answer;
 
 static int add_text(answer *a, const char *s)
 {
@@ -231,25 +225,11 @@ static int oa_call(void *instance, cz_job *job, const cz_request *req, cz_reply 
     cz_http_response rs;
     int rc = cz_http_send(o->http, &rq, &rs, err);
     free(text);
-    reply->http_status = rs.status;
-    reply->retry_after_ms = rs.retry_after_ms;
-    reply->bytes = rs.bytes;
-    if (rc && a.error[0])
-        cz_err(err, rc, MOD ": %s", a.error);
     if (!rc && (!o->stream || !rs.events)) /* not streamed, or the server ignored stream */
         rc = parse_completion(&a, &rs, err, "the server");
     else if (!rc && !a.done)
         rc = cz_err(err, CZ_ERETRY, MOD ": the stream ended before [DONE]: the answer is incomplete");
-    cz_http_response_clear(&rs);
-    if (!rc) {
-        rc = cz_chat_reply(reply, a.text.s ? a.text.s : "", want_json, err);
-        json_object_set_new(reply->json, "model", json_string(a.model[0] ? a.model : o->model));
-        if (a.in_tokens || a.out_tokens)
-            json_object_set_new(reply->json, "usage", json_pack("{s:I,s:I}", "input_tokens", a.in_tokens,
-                                                                "output_tokens", a.out_tokens));
-    }
-    cz_text_free(&a.text);
-    return rc;
+    return cz_chat_finish(reply, rc, &rs, &a, want_json, o->model, MOD, err);
 }
 
 static const cz_provider_vtable vtable = {

@@ -32,6 +32,7 @@
 
 #include "audio.h"
 #include "error.h"
+#include "http.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -260,6 +261,26 @@ uint64_t cz_route_estimate_tokens(const cz_request *req);
  * no JSON object (reply->json still has "text"). */
 int cz_chat_reply(cz_reply *reply, const char *text, int want_json,
                   cz_error *err);
+
+/* What a chat provider collects from one answer, whole or streamed.
+ * Zero-initialise; the provider's parsers fill it. */
+typedef struct cz_chat_answer {
+    cz_text text;              /* the answer's text, appended piece by piece */
+    int done;                  /* the end of the answer was seen */
+    long long in_tokens, out_tokens;
+    char model[128];           /* the model that answered, if the server says */
+    char error[300];           /* an error the server reported in the body */
+} cz_chat_answer;
+
+/* Finish a chat provider's call: copy the HTTP figures (status,
+ * Retry-After, bytes) into reply; when rc is 0, build the reply by the
+ * chat convention (cz_chat_reply) plus "model" (the answer's, else
+ * default_model) and "usage"; when rc failed and the server explained,
+ * put its explanation in err after `who`. Releases the answer's text and
+ * the response. Returns the final status. */
+int cz_chat_finish(cz_reply *reply, int rc, cz_http_response *rs, cz_chat_answer *a,
+                   int want_json, const char *default_model, const char *who,
+                   cz_error *err);
 
 /* The options every router shares, for its option table: `providers`,
  * `max_retries`, `backoff_ms`, `backoff_max_ms`, `jitter`,
