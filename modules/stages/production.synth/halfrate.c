@@ -189,7 +189,6 @@ int sy_halfrate_ok(const sy_preset *p, const cz_track *src, uint32_t rate)
 
 SY_INL int upsample_body(const float *c, const float *x, int n, float *y)
 {
-    typedef float vfu __attribute__((vector_size(32), aligned(4)));
     const float *xc = x + SY_UPK; /* x[m] of the first output pair */
     for (int m = 0; m < n; m += SY_LANES) {
         vf even = *(const vfu *)(xc + m);

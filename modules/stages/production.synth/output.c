@@ -51,15 +51,13 @@ static void drive_pass(sy_track *t, float *L, float *R, int n, int stereo)
     t->tone_r = fabsf(tr) < 1e-20f ? 0.0f : tr;
 }
 
-typedef float vfu __attribute__((vector_size(32), aligned(4)));
-
 SY_INL int out_body(const sy_track *t, const float *L, const float *R, int n, float *stem,
                     float *mix, int64_t fade_from, int fade_len, const int stereo, const int fade)
 {
     const vf gl = vs(t->gl), gr = vs(t->gr);
     const vi iota = {0, 1, 2, 3, 4, 5, 6, 7};
     for (int i = 0; i < n; i += SY_LANES) {
-        vf l = *(const vf *)(L + i), r = stereo ? *(const vf *)(R + i) : l;
+        vf l = *(const vfu *)(L + i), r = stereo ? *(const vfu *)(R + i) : l;
         l = softclip(l * gl);
         r = softclip(r * gr);
         if (fade) {

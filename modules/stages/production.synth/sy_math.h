@@ -40,6 +40,8 @@
 typedef float vf __attribute__((vector_size(32)));
 typedef int32_t vi __attribute__((vector_size(32)));
 typedef uint32_t vu __attribute__((vector_size(32)));
+/* the same, for loads and stores at any float-aligned address */
+typedef float vfu __attribute__((vector_size(32), aligned(4)));
 
 #define SY_INL static inline __attribute__((always_inline))
 

@@ -416,8 +416,9 @@ SY_INL int lanes_sum_body(const float *acc, int n, float *out)
     for (int i = 0; i < n; i += SY_LANES, a += SY_LANES) {
         vf q0 = hadd(hadd(a[0], a[1]), hadd(a[2], a[3]));
         vf q1 = hadd(hadd(a[4], a[5]), hadd(a[6], a[7]));
-        *(vf *)(out + i) = __builtin_shufflevector(q0, q1, 0, 1, 2, 3, 8, 9, 10, 11) +
-                           __builtin_shufflevector(q0, q1, 4, 5, 6, 7, 12, 13, 14, 15);
+        /* out need not be vector-aligned */
+        *(vfu *)(out + i) = __builtin_shufflevector(q0, q1, 0, 1, 2, 3, 8, 9, 10, 11) +
+                            __builtin_shufflevector(q0, q1, 4, 5, 6, 7, 12, 13, 14, 15);
     }
     return 0;
 }
