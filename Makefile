@@ -100,6 +100,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)
 
+# test_synth compiles the synth's sources in (to force each vector build).
+$(BUILD)/tests/test_synth: $(wildcard modules/stages/production.synth/*.c modules/stages/production.synth/*.h)
+
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  MODULE  $@")
