@@ -135,6 +135,10 @@ install: all
 	install -m 755 $(MODULE_SOS) $(DESTDIR)$(PREFIX)/lib/cadenza/modules/
 	install -m 644 config/pipelines/*.yaml $(DESTDIR)$(PREFIX)/share/cadenza/pipelines/
 	install -m 644 sdk/template/* $(DESTDIR)$(PREFIX)/share/cadenza/template/
+	install -d $(DESTDIR)$(PREFIX)/share/cadenza/registry
+	$(DESTDIR)$(PREFIX)/bin/cadenza registry build $(DESTDIR)$(PREFIX)/lib/cadenza/modules \
+	  --registry $(DESTDIR)$(PREFIX)/share/cadenza/registry/index.json
+	$(if $(DESTDIR),sed -i 's|$(DESTDIR)||g' $(DESTDIR)$(PREFIX)/share/cadenza/registry/index.json)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell cat VERSION)|g' \
 	  -e 's|@ABI@|$(shell sed -n 's/^#define CZ_ABI_MAJOR \([0-9]*\)u/\1/p' sdk/include/cadenza/module.h)|g' \
 	  sdk/cadenza.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cadenza.pc

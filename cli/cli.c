@@ -48,7 +48,8 @@ static const char *const usage_main =
     "\n"
     "global options (before or after the command):\n"
     "  --registry PATH    the module index (default $CADENZA_REGISTRY, else\n"
-    "                     registry/index.json beside the binary's folder)\n"
+    "                     registry/index.json in the build tree, or\n"
+    "                     share/cadenza/registry/index.json when installed)\n"
     "  --log-level L      error, warn (default), info or debug\n"
     "  --log-json         log as JSON lines\n"
     "  --help, -h         help (also `cadenza COMMAND --help`)\n"
@@ -434,7 +435,12 @@ static int cmd_registry(cli *c)
 {
     if (!c->n_args || strcmp(c->args[0], "build"))
         return fail(CZ_EXIT_USAGE, "usage: cadenza registry build [DIR...]");
+    /* the build tree's modules beside the binary, else the installed ones */
     char *def = cz_strfmt("%s/modules", exe_dir());
+    if (def && access(def, F_OK)) {
+        free(def);
+        def = cz_strfmt("%s/../lib/cadenza/modules", exe_dir());
+    }
     char *dirs_default[] = {def};
     char **dirs = c->n_args > 1 ? (char **)&c->args[1] : dirs_default;
     size_t n = c->n_args > 1 ? c->n_args - 1 : 1;

@@ -36,21 +36,27 @@ struct cz_registry {
 
 const char *cz_registry_default_path(void)
 {
+    /* $CADENZA_REGISTRY; else, for a binary in PREFIX/bin, the installed
+     * index (PREFIX/share/cadenza/registry) when PREFIX/lib/cadenza exists;
+     * else the build tree's (build/../registry). */
     static char buf[PATH_MAX];
     const char *env = getenv("CADENZA_REGISTRY");
     if (env && *env)
         return env;
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 40);
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 64);
     if (n <= 0)
         return "registry/index.json";
     buf[n] = 0;
-    char *slash = strrchr(buf, '/');
-    if (slash)
-        *slash = 0;
-    slash = strrchr(buf, '/');
-    if (slash)
-        *slash = 0;
-    strcat(buf, "/registry/index.json");
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(buf, '/');
+        if (slash)
+            *slash = 0;
+    }
+    size_t root = strlen(buf);
+    strcat(buf, "/lib/cadenza/modules");
+    int installed = access(buf, F_OK) == 0;
+    buf[root] = 0;
+    strcat(buf, installed ? "/share/cadenza/registry/index.json" : "/registry/index.json");
     return buf;
 }
 

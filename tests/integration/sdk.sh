@@ -17,6 +17,10 @@ export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 [ "$(pkg-config --modversion cadenza)" = "$(cat VERSION)" ]
 [ "$(pkg-config --variable=abi_major cadenza)" = "1" ]
 
+# The installed binary finds its installed modules and pipelines by itself.
+(unset CADENZA_REGISTRY; "$tmp/prefix/bin/cadenza" run midi --prompt "a short waltz, 20 seconds" --out "$tmp/song" -q >/dev/null)
+[ -s "$tmp/song/song.mid" ] || { echo "the installed cadenza did not make a song"; exit 1; }
+
 cp -r "$tmp/prefix/share/cadenza/template" "$tmp/work"
 make -s -C "$tmp/work" >/dev/null
 [ -f "$tmp/work/example.hello.so" ]
