@@ -178,3 +178,15 @@ double eq_coef_pole_radius(const eq_coef *c)
     double r1 = fabs((-c->a1 + s) / 2), r2 = fabs((-c->a1 - s) / 2);
     return r1 > r2 ? r1 : r2;
 }
+
+int eq_bands_effective(const json_t *bands, eq_band *out, int *n_out, cz_error *err)
+{
+    eq_band all[EQ_MAX_BANDS];
+    int n = 0;
+    int rc = eq_bands_parse(bands, all, &n, err);
+    *n_out = 0;
+    for (int i = 0; !rc && i < n; i++)
+        if (!eq_band_is_identity(&all[i]))
+            out[(*n_out)++] = all[i];
+    return rc;
+}

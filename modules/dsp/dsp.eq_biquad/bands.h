@@ -41,6 +41,10 @@ typedef struct eq_coef {
 int eq_bands_parse(const json_t *bands, eq_band *out, int *n_out,
                    cz_error *err);
 
+/* eq_bands_parse, keeping only the bands that change something: what
+ * both EQ implementations hold after init. */
+int eq_bands_effective(const json_t *bands, eq_band *out, int *n_out, cz_error *err);
+
 /* Non-zero when a band changes nothing (a peak or shelf at 0 dB). */
 int eq_band_is_identity(const eq_band *b);
 

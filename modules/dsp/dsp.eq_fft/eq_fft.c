@@ -96,16 +96,11 @@ static int eqf_init(const cz_init *args, void **instance, cz_error *err)
     eqf *e = calloc(1, sizeof *e);
     if (!e)
         return cz_err(err, CZ_ENOMEM, "dsp.eq_fft: out of memory");
-    eq_band all[EQ_MAX_BANDS];
-    int n = 0;
-    int rc = eq_bands_parse(cz_opt_json(args->options, "bands"), all, &n, err);
+    int rc = eq_bands_effective(cz_opt_json(args->options, "bands"), e->bands, &e->n_bands, err);
     if (rc) {
         free(e);
         return rc;
     }
-    for (int i = 0; i < n; i++)
-        if (!eq_band_is_identity(&all[i]))
-            e->bands[e->n_bands++] = all[i];
     *instance = e;
     return 0;
 }
