@@ -1037,3 +1037,10 @@ int fs_cli(char **out, const char *args)
         free(buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+fs_server *fs_start_with_key(const char *key)
+{
+    setenv("CZ_TEST_KEY", key, 1);
+    cz_log_configure(CZ_LOG_ERROR, CZ_LOGFMT_TEXT, NULL);
+    return fs_start();
+}

@@ -59,6 +59,10 @@ typedef struct fs_req {
 
 /* Start a server; aborts the test on failure. */
 fs_server *fs_start(void);
+/* The usual test fixture: put `key` in $CZ_TEST_KEY (the variable the test
+ * pipelines' api_key_env names), log only errors (failures are what these
+ * tests provoke), and start a server. */
+fs_server *fs_start_with_key(const char *key);
 void fs_stop(fs_server *s);
 int fs_port(const fs_server *s);
 /* "http://127.0.0.1:PORT" */

@@ -26,9 +26,7 @@ static fs_server *srv;
 
 static void start(void)
 {
-    setenv("CZ_TEST_KEY", KEY, 1);
-    cz_log_configure(CZ_LOG_ERROR, CZ_LOGFMT_TEXT, NULL); /* failures are the point here */
-    srv = fs_start();
+    srv = fs_start_with_key(KEY);
 }
 
 static void stop(void)
