@@ -86,6 +86,25 @@ static int reads_key(const cz_instance *in, const char *key)
     return 0;
 }
 
+/* Modules built before ABI 1.1 cannot know that a buffer may be spooled
+ * (samples NULL, see audio.h): bring the audio they read into memory. */
+static int load_for_old_module(cz_job *job, const cz_instance *in, cz_error *err)
+{
+    const cz_port *r = in->mod->desc.reads;
+    if (in->mod->desc.abi_minor >= 1)
+        return 0;
+    for (size_t i = 0; r && r[i].key; i++) {
+        const cz_audio *a;
+        if (r[i].type != CZ_TYPE_AUDIO || cz_bus_get_audio(job->bus, r[i].key, &a))
+            continue;
+        int rc = cz_audio_load_all((cz_audio *)a);
+        if (rc)
+            return cz_err(err, rc, "cannot bring '%s' into memory for a module built "
+                          "before ABI 1.1", r[i].key);
+    }
+    return 0;
+}
+
 /* The stage promised these writes; hold it to that. */
 static int check_writes(cz_job *job, const cz_instance *in, cz_error *err)
 {
@@ -184,7 +203,7 @@ int cz_job_run(cz_graph *g, const cz_job_params *p, cz_job_result *res)
         double t0 = cz_now_ms();
         if (cz_job_cancelled(&job))
             rc = cz_err(&err, CZ_ECANCELED, "the job was cancelled");
-        else
+        else if (!(rc = load_for_old_module(&job, in, &err)))
             rc = in->mod->desc.run(in->inst, &job, &err);
         if (!rc)
             rc = check_writes(&job, in, &err);

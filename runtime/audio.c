@@ -1,12 +1,21 @@
 /*
  * runtime/audio.c - the host side of audio.h: reference-counted buffers
- * with named stems. Counts are atomic: a job's thread and a checkpoint
- * writer may hold the same buffer.
+ * with named stems, in memory or spooled to a scratch file. Counts are
+ * atomic: a job's thread and a checkpoint writer may hold the same buffer.
  */
+/* O_TMPFILE and mkostemp come with _GNU_SOURCE (set by the Makefile) */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
+
+static size_t samples_bytes(const cz_audio *a)
+{
+    return (size_t)a->frames * a->channels * sizeof(float);
+}
 
 cz_audio *cz_audio_new(uint32_t rate, uint32_t channels, uint64_t frames)
 {
@@ -19,6 +28,7 @@ cz_audio *cz_audio_new(uint32_t rate, uint32_t channels, uint64_t frames)
     a->channels = channels;
     a->frames = frames;
     a->refs = 1;
+    a->spool_fd = -1;
     a->samples = calloc(frames ? frames * channels : 1, sizeof(float));
     if (!a->samples) {
         free(a);
@@ -27,13 +37,44 @@ cz_audio *cz_audio_new(uint32_t rate, uint32_t channels, uint64_t frames)
     return a;
 }
 
+/* The samples of src into dst (same shape; either may be spooled). */
+static int copy_samples(cz_audio *dst, const cz_audio *src)
+{
+    if (dst->samples)
+        return cz_audio_read(src, 0, src->frames, dst->samples);
+    if (src->samples)
+        return cz_audio_write(dst, 0, src->frames, src->samples);
+    enum { SLICE = 1 << 15 };
+    float *buf = malloc((size_t)SLICE * src->channels * sizeof *buf);
+    int rc = buf ? 0 : CZ_ENOMEM;
+    for (uint64_t f = 0; !rc && f < src->frames; f += SLICE) {
+        uint64_t n = src->frames - f < SLICE ? src->frames - f : SLICE;
+        if (!(rc = cz_audio_read(src, f, n, buf)))
+            rc = cz_audio_write(dst, f, n, buf);
+    }
+    free(buf);
+    return rc;
+}
+
+/* A buffer shaped like src, kept where src is kept (memory or spool). */
+static cz_audio *new_like(const cz_audio *src)
+{
+    if (src->samples || !src->frames)
+        return cz_audio_new(src->rate, src->channels, src->frames);
+    cz_audio *a = NULL;
+    cz_audio_new_spooled(src->rate, src->channels, src->frames, &a, NULL);
+    return a;
+}
+
 cz_audio *cz_audio_clone(const cz_audio *src)
 {
-    cz_audio *a = cz_audio_new(src->rate, src->channels, src->frames);
+    cz_audio *a = new_like(src);
     if (!a)
         return NULL;
-    if (src->frames)
-        memcpy(a->samples, src->samples, src->frames * src->channels * sizeof(float));
+    if (copy_samples(a, src)) {
+        cz_audio_unref(a);
+        return NULL;
+    }
     for (uint32_t i = 0; i < src->n_stems; i++) {
         cz_audio_ref(src->stems[i].audio);
         if (cz_audio_add_stem(a, src->stems[i].name, src->stems[i].audio)) {
@@ -59,6 +100,8 @@ void cz_audio_unref(const cz_audio *ca)
         cz_audio_unref(a->stems[i].audio);
     free(a->stems);
     free(a->samples);
+    if (a->spool_fd >= 0)
+        close(a->spool_fd);
     free(a);
 }
 
@@ -111,13 +154,174 @@ int cz_audio_make_writable(cz_audio **pa)
         cz_audio *st = a->stems[i].audio;
         if (exclusive(st))
             continue;
-        cz_audio *c = cz_audio_new(st->rate, st->channels, st->frames);
+        cz_audio *c = new_like(st);
         if (!c)
             return CZ_ENOMEM;
-        if (st->frames)
-            memcpy(c->samples, st->samples, st->frames * st->channels * sizeof(float));
+        if (copy_samples(c, st)) {
+            cz_audio_unref(c);
+            return CZ_EIO;
+        }
         a->stems[i].audio = c;
         cz_audio_unref(st);
     }
     return 0;
+}
+
+/* ---- spooled buffers ----------------------------------------------------
+ *
+ * A song-length stem is 69 MB (3 minutes, stereo, 48 kHz); a pipeline holds
+ * one per track between production and finalization. Spooled, those bytes
+ * live in an unlinked scratch file: the kernel's page cache keeps them while
+ * memory is plentiful and writes them back to disk when it is not, and the
+ * process's own memory stays the size of the blocks being worked on. On the
+ * development VM writing a block with pwrite was also cheaper than first
+ * touching fresh anonymous memory (0.08 s against 0.15 s for 345 MB), so
+ * spooling costs no time either. The file is unlinked from birth (O_TMPFILE,
+ * or mkstemp + unlink), so nothing is left behind, even after a crash. */
+
+static int open_scratch_in(const char *dir)
+{
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+#endif
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/cadenza-spool-XXXXXX", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd2 = mkostemp(path, O_CLOEXEC);
+    if (fd2 >= 0)
+        unlink(path);
+    return fd2;
+}
+
+/* CADENZA_SPOOL_DIR when set (an error if unusable: it was asked for),
+ * else TMPDIR, else /var/tmp (meant for large temporary files, and on disk
+ * where /tmp may be RAM), else /tmp. */
+static int open_scratch(const char **where)
+{
+    const char *asked = getenv("CADENZA_SPOOL_DIR");
+    if (asked && *asked) {
+        *where = asked;
+        return open_scratch_in(asked);
+    }
+    const char *dirs[] = {getenv("TMPDIR"), "/var/tmp", "/tmp"};
+    int fd = -1;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && fd < 0; i++)
+        if (dirs[i] && *dirs[i]) {
+            *where = dirs[i];
+            fd = open_scratch_in(dirs[i]);
+        }
+    return fd;
+}
+
+int cz_audio_new_spooled(uint32_t rate, uint32_t channels, uint64_t frames, cz_audio **out,
+                         cz_error *err)
+{
+    *out = NULL;
+    if (!rate || !channels || channels > 64 || frames > (UINT64_C(1) << 40))
+        return cz_err(err, CZ_EINVAL, "audio: cannot spool %llu frames of %u channels at %u Hz",
+                      (unsigned long long)frames, channels, rate);
+    cz_audio *a = calloc(1, sizeof *a);
+    if (!a)
+        return cz_err(err, CZ_ENOMEM, "audio: out of memory");
+    *a = (cz_audio){.rate = rate, .channels = channels, .frames = frames, .refs = 1};
+    const char *dir = "/tmp";
+    a->spool_fd = open_scratch(&dir);
+    if (a->spool_fd < 0) {
+        int e = errno;
+        free(a);
+        return cz_err(err, CZ_EIO, "audio: cannot make a scratch file in %s (CADENZA_SPOOL_DIR, "
+                      "TMPDIR): %s", dir, strerror(e));
+    }
+    /* Sized up front: what is never written reads back as silence, and
+     * takes no disk (a sparse file). */
+    if (ftruncate(a->spool_fd, (off_t)samples_bytes(a)) != 0) {
+        int e = errno;
+        cz_audio_unref(a);
+        return cz_err(err, CZ_EIO, "audio: cannot size a %.0f MB scratch file in %s: %s",
+                      samples_bytes(a) / 1e6, dir, strerror(e));
+    }
+    *out = a;
+    return 0;
+}
+
+static int span_ok(const cz_audio *a, uint64_t at, uint64_t n)
+{
+    return a && at <= a->frames && n <= a->frames - at;
+}
+
+int cz_audio_read(const cz_audio *a, uint64_t at, uint64_t n, float *dst)
+{
+    if (!span_ok(a, at, n) || (n && !dst))
+        return CZ_EINVAL;
+    size_t bytes = (size_t)n * a->channels * sizeof(float);
+    if (a->samples) {
+        if (bytes)
+            memcpy(dst, a->samples + at * a->channels, bytes);
+        return 0;
+    }
+    off_t off = (off_t)(at * a->channels * sizeof(float));
+    for (size_t done = 0; done < bytes;) {
+        ssize_t r = pread(a->spool_fd, (char *)dst + done, bytes - done, off + (off_t)done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return CZ_EIO;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+int cz_audio_write(cz_audio *a, uint64_t at, uint64_t n, const float *src)
+{
+    if (!span_ok(a, at, n) || (n && !src))
+        return CZ_EINVAL;
+    size_t bytes = (size_t)n * a->channels * sizeof(float);
+    if (a->samples) {
+        if (bytes)
+            memmove(a->samples + at * a->channels, src, bytes);
+        return 0;
+    }
+    off_t off = (off_t)(at * a->channels * sizeof(float));
+    for (size_t done = 0; done < bytes;) {
+        ssize_t w = pwrite(a->spool_fd, (const char *)src + done, bytes - done, off + (off_t)done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return CZ_EIO;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+int cz_audio_load(cz_audio *a)
+{
+    if (!a)
+        return CZ_EINVAL;
+    if (a->samples)
+        return 0;
+    float *p = calloc(a->frames ? (size_t)a->frames * a->channels : 1, sizeof(float));
+    if (!p)
+        return CZ_ENOMEM;
+    /* read through the spool while samples is still NULL */
+    int rc = cz_audio_read(a, 0, a->frames, p);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    a->samples = p;
+    close(a->spool_fd);
+    a->spool_fd = -1;
+    return 0;
+}
+
+int cz_audio_load_all(cz_audio *a)
+{
+    int rc = cz_audio_load(a);
+    for (uint32_t i = 0; !rc && i < a->n_stems; i++)
+        rc = cz_audio_load_all(a->stems[i].audio);
+    return rc;
 }

@@ -23,14 +23,33 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "audio files are littl
 
 /* ---- audio files -------------------------------------------------------------- */
 
+/* The frames of a (in memory or spooled) into f, a slice at a time. */
+static int write_frames(const cz_audio *a, FILE *f)
+{
+    if (a->samples) {
+        size_t n = (size_t)(a->frames * a->channels);
+        return fwrite(a->samples, sizeof(float), n, f) == n ? 0 : CZ_EIO;
+    }
+    enum { SLICE = 1 << 14 };
+    float *buf = malloc((size_t)SLICE * a->channels * sizeof *buf);
+    int rc = buf ? 0 : CZ_ENOMEM;
+    for (uint64_t at = 0; !rc && at < a->frames; at += SLICE) {
+        uint64_t n = a->frames - at < SLICE ? a->frames - at : SLICE;
+        if (!(rc = cz_audio_read(a, at, n, buf)) &&
+            fwrite(buf, sizeof(float) * a->channels, n, f) != n)
+            rc = CZ_EIO;
+    }
+    free(buf);
+    return rc;
+}
+
 static json_t *audio_save(const cz_audio *a, const char *dir, int *counter, cz_error *err)
 {
     char rel[64];
     snprintf(rel, sizeof rel, "blobs/%d.f32", (*counter)++);
     char *path = cz_strfmt("%s/%s", dir, rel);
     FILE *f = path ? fopen(path, "wb") : NULL;
-    size_t n = (size_t)(a->frames * a->channels);
-    int bad = !f || fwrite(a->samples, sizeof(float), n, f) != n;
+    int bad = !f || write_frames(a, f) != 0;
     if (f && fclose(f))
         bad = 1;
     if (bad) {

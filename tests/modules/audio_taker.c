@@ -1,6 +1,8 @@
 /* test.audio_taker: takes `test.audio`, doubles it in place after
  * cz_audio_make_writable, puts it as `test.doubled_audio` and records in
- * `test.in_place` whether no copy was needed. */
+ * `test.in_place` whether no copy was needed. It says it was built against
+ * ABI 1.0, before spooled audio: it touches every stem's samples directly,
+ * so the host must bring spooled stems into memory for it. */
 #include <cadenza/cadenza.h>
 
 static int t_run(void *inst, cz_job *job, cz_error *err)
@@ -32,5 +34,6 @@ static const cz_port writes[] = {CZ_WRITE("test.doubled_audio", CZ_TYPE_AUDIO, "
                                  CZ_WRITE("test.first", CZ_TYPE_FLOAT, "first sample + stem y's 8th"),
                                  CZ_PORTS_END};
 
-CZ_MODULE(.name = "test.audio_taker", .version = "1.0.0", .kind = CZ_KIND_STAGE,
+#pragma GCC diagnostic ignored "-Woverride-init" /* abi_minor below replaces CZ_MODULE's */
+CZ_MODULE(.abi_minor = 0, .name = "test.audio_taker", .version = "1.0.0", .kind = CZ_KIND_STAGE,
           .summary = "Doubles a buffer in place when it may", .reads = reads, .writes = writes, .run = t_run);

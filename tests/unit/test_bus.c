@@ -93,6 +93,85 @@ START_TEST(audio_is_shared_by_reference)
 }
 END_TEST
 
+/* Spooled audio (audio.h): a scratch file that reads as silence until
+ * written, round trips block writes, copies and loads like memory audio,
+ * and is saved with the bus like any other. */
+START_TEST(spooled_audio_reads_writes_copies_and_saves)
+{
+    cz_audio *a = NULL;
+    cz_error err = {0};
+    ck_assert_int_eq(cz_audio_new_spooled(48000, 2, 10000, &a, &err), 0);
+    ck_assert_ptr_null(a->samples);
+    float blk[2 * 100], back[2 * 100];
+    ck_assert_int_eq(cz_audio_read(a, 9900, 100, back), 0);
+    for (int k = 0; k < 200; k++)
+        ck_assert(back[k] == 0.0f); /* never written: silence */
+    for (int k = 0; k < 200; k++)
+        blk[k] = (float)k / 200.0f - 0.5f;
+    ck_assert_int_eq(cz_audio_write(a, 4321, 100, blk), 0);
+    ck_assert_int_eq(cz_audio_read(a, 4321, 100, back), 0);
+    ck_assert(!memcmp(blk, back, sizeof blk));
+    ck_assert_int_eq(cz_audio_read(a, 9950, 100, back), CZ_EINVAL); /* past the end */
+    ck_assert_int_eq(cz_audio_write(a, 10001, 0, blk), CZ_EINVAL);
+
+    /* a shared spooled stem is copied by make_writable, spooled again */
+    cz_audio *main = cz_audio_new(48000, 2, 10000);
+    cz_audio_ref(a);
+    ck_assert_int_eq(cz_audio_add_stem(main, "s", a), 0);
+    cz_audio_ref(main);
+    cz_audio *w = main;
+    ck_assert_int_eq(cz_audio_make_writable(&w), 0);
+    ck_assert_ptr_ne(w, main);
+    ck_assert_ptr_ne(w->stems[0].audio, a);
+    ck_assert_ptr_null(w->stems[0].audio->samples);
+    ck_assert_int_eq(cz_audio_read(w->stems[0].audio, 4321, 100, back), 0);
+    ck_assert(!memcmp(blk, back, sizeof blk));
+    cz_audio_unref(w);
+
+    /* saved and loaded with the bus: the same frames, now in memory */
+    cz_bus *b = cz_bus_new();
+    ck_assert_int_eq(cz_bus_put_audio(b, "mix", main), 0);
+    char *dir = kit_tmpdir();
+    ck_assert_msg(cz_bus_save(b, dir, &err) == 0, "%s", err.msg);
+    cz_bus *r;
+    ck_assert_msg(cz_bus_load(dir, &r, &err) == 0, "%s", err.msg);
+    const cz_audio *got;
+    ck_assert_int_eq(cz_bus_get_audio(r, "mix", &got), 0);
+    ck_assert(!memcmp(cz_audio_stem(got, "s")->samples + 2 * 4321, blk, sizeof blk));
+    cz_bus_free(r);
+    cz_bus_free(b);
+    kit_rm(dir);
+    free(dir);
+
+    /* load: into memory, same frames, the scratch file gone */
+    ck_assert_int_eq(cz_audio_load(a), 0);
+    ck_assert_ptr_nonnull(a->samples);
+    ck_assert_int_eq(a->spool_fd, -1);
+    ck_assert(!memcmp(a->samples + 2 * 4321, blk, sizeof blk));
+    cz_audio_unref(a);
+}
+END_TEST
+
+/* A spool folder the operator named but that cannot be used is an error
+ * naming it, never a silent fallback elsewhere. */
+START_TEST(unusable_spool_dir_is_named)
+{
+    const char *old = getenv("CADENZA_SPOOL_DIR");
+    char *keep = old ? strdup(old) : NULL;
+    setenv("CADENZA_SPOOL_DIR", "/nonexistent/cadenza-spool", 1);
+    cz_audio *a = NULL;
+    cz_error err = {0};
+    ck_assert_int_eq(cz_audio_new_spooled(48000, 2, 100, &a, &err), CZ_EIO);
+    ck_assert_ptr_null(a);
+    ck_assert_msg(strstr(err.msg, "/nonexistent/cadenza-spool"), "%s", err.msg);
+    if (keep)
+        setenv("CADENZA_SPOOL_DIR", keep, 1);
+    else
+        unsetenv("CADENZA_SPOOL_DIR");
+    free(keep);
+}
+END_TEST
+
 START_TEST(failed_put_releases_the_reference)
 {
     cz_bus *b = cz_bus_new();
@@ -322,6 +401,8 @@ int main(void)
     tcase_add_test(tc, loading_a_damaged_save_fails_cleanly);
     tcase_add_test(tc, score_helpers);
     tcase_add_test(tc, audio_stems_must_match);
+    tcase_add_test(tc, spooled_audio_reads_writes_copies_and_saves);
+    tcase_add_test(tc, unusable_spool_dir_is_named);
     suite_add_tcase(s, tc);
     return czh_run_suite(s);
 }

@@ -128,7 +128,7 @@ END_TEST
 START_TEST(descriptor_layout_is_pinned)
 {
     ck_assert_int_eq(CZ_ABI_MAJOR, 1);
-    ck_assert_int_eq(CZ_ABI_MINOR, 0);
+    ck_assert_int_eq(CZ_ABI_MINOR, 1);
     ck_assert_str_eq(CZ_ENTRY_SYMBOL, "cadenza_module_v1");
     ck_assert_uint_eq(sizeof(cz_module_desc), 104);
     ck_assert_uint_eq(offsetof(cz_module_desc, size), 0);
@@ -157,6 +157,7 @@ START_TEST(descriptor_layout_is_pinned)
     ck_assert_uint_eq(sizeof(cz_chord), 40);
     ck_assert_uint_eq(sizeof(cz_score), 88);
     ck_assert_uint_eq(sizeof(cz_audio), 48);
+    ck_assert_uint_eq(offsetof(cz_audio, spool_fd), 44); /* 1.1: in what was padding */
     ck_assert_uint_eq(sizeof(cz_stem), 40);
     ck_assert_uint_eq(sizeof(cz_provider_vtable), 24);
     ck_assert_uint_eq(sizeof(cz_router_vtable), 16);

@@ -117,10 +117,25 @@ static cz_score *make_score(void)
 
 typedef struct inputs {
     int score, spec;
+    int spooled; /* stems handed over spooled, as production.synth does */
     const char *genre;
     double gain;
     uint32_t channels;
 } inputs;
+
+/* The same stems, each moved to a scratch file (audio.h). */
+static cz_audio *spool_stems(cz_audio *mem)
+{
+    for (uint32_t i = 0; i < mem->n_stems; i++) {
+        cz_audio *m = mem->stems[i].audio, *sp = NULL;
+        ck_assert_int_eq(cz_audio_new_spooled(m->rate, m->channels, m->frames, &sp, NULL), 0);
+        ck_assert_ptr_null(sp->samples);
+        ck_assert_int_eq(cz_audio_write(sp, 0, m->frames, m->samples), 0);
+        mem->stems[i].audio = sp;
+        cz_audio_unref(m);
+    }
+    return mem;
+}
 
 static czh *setup(const char *options, inputs in)
 {
@@ -128,9 +143,9 @@ static czh *setup(const char *options, inputs in)
     czh *h = czh_new(czh_module_path("mixing.console"), options, &err);
     ck_assert_msg(h != NULL, "init: %s", err.msg);
     cz_bus *bus = czh_bus(h);
+    cz_audio *stems = make_stems(in.gain > 0 ? in.gain : 1, in.channels ? in.channels : 2);
     ck_assert_int_eq(cz_bus_put_audio(bus, "production.stems",
-                                      make_stems(in.gain > 0 ? in.gain : 1,
-                                                 in.channels ? in.channels : 2)), 0);
+                                      in.spooled ? spool_stems(stems) : stems), 0);
     if (in.score)
         ck_assert_int_eq(cz_bus_put_score(bus, "arrangement.score", make_score()), 0);
     if (in.spec)
@@ -148,6 +163,7 @@ static const cz_audio *run_mix(czh *h)
     ck_assert_msg(rc == 0, "run: %s", err.msg);
     const cz_audio *mix = NULL;
     ck_assert_int_eq(cz_bus_get_audio(czh_bus(h), "mix.audio", &mix), 0);
+    ck_assert_int_eq(cz_audio_load_all((cz_audio *)mix), 0); /* stems may be spooled */
     return mix;
 }
 
@@ -361,6 +377,41 @@ START_TEST(same_input_same_bytes)
 }
 END_TEST
 
+/* Stems that come spooled are mixed to the very same bytes as stems in
+ * memory, and the processed stems and returns stay spooled (the process
+ * never holds them whole); the mix itself is in memory for mastering. */
+START_TEST(spooled_stems_mix_to_the_same_bytes)
+{
+    inputs sp = FULL, mono = FULL;
+    sp.spooled = 1;
+    mono.spooled = 1;
+    mono.channels = 1;
+    czh *a = setup(NULL, FULL), *b = setup(NULL, sp), *m = setup(NULL, mono);
+    cz_error err = {0};
+    ck_assert_msg(czh_run(b, 42, &err) == 0, "run: %s", err.msg);
+    ck_assert_msg(czh_run(m, 42, &err) == 0, "run: %s", err.msg);
+    const cz_audio *mb = NULL, *mm = NULL;
+    ck_assert_int_eq(cz_bus_get_audio(czh_bus(b), "mix.audio", &mb), 0);
+    ck_assert_int_eq(cz_bus_get_audio(czh_bus(m), "mix.audio", &mm), 0);
+    ck_assert_ptr_nonnull(mb->samples);
+    ck_assert_uint_eq(mb->n_stems, N_STEMS + 2);
+    for (uint32_t s = 0; s < mb->n_stems; s++) {
+        ck_assert_msg(mb->stems[s].audio->samples == NULL, "stem %s in memory", mb->stems[s].name);
+        ck_assert_msg(mm->stems[s].audio->samples == NULL, "mono stem %s in memory",
+                      mm->stems[s].name);
+    }
+    ck_assert_int_eq(cz_audio_load_all((cz_audio *)mb), 0);
+    const cz_audio *ma = run_mix(a);
+    ck_assert(!memcmp(ma->samples, mb->samples, ma->frames * 2 * sizeof(float)));
+    for (uint32_t s = 0; s < ma->n_stems; s++)
+        ck_assert_msg(!memcmp(ma->stems[s].audio->samples, mb->stems[s].audio->samples,
+                              ma->frames * 2 * sizeof(float)), "stem %s differs", ma->stems[s].name);
+    czh_free(a);
+    czh_free(b);
+    czh_free(m);
+}
+END_TEST
+
 START_TEST(missing_or_mistyped_input_is_a_clean_error)
 {
     cz_error err = {0};
@@ -391,6 +442,7 @@ int main(void)
     tcase_add_test(tc, every_listed_preset_exists);
     tcase_add_test(tc, returns_can_be_switched_off);
     tcase_add_test(tc, same_input_same_bytes);
+    tcase_add_test(tc, spooled_stems_mix_to_the_same_bytes);
     tcase_add_test(tc, missing_or_mistyped_input_is_a_clean_error);
     suite_add_tcase(s, tc);
     return czh_run_suite(s);

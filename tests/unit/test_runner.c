@@ -304,6 +304,26 @@ START_TEST(the_last_reader_takes_audio_in_place)
 }
 END_TEST
 
+/* test.audio_taker says it was built against ABI 1.0 and touches the
+ * stems' samples directly: the host brings spooled stems into memory for
+ * it, so an old module keeps working with a new producer. */
+START_TEST(modules_built_before_spooling_get_audio_in_memory)
+{
+    const char *yaml = "pipeline: t\nstages:\n"
+                       "  - {stage: m, module: test.audio_maker, with: {spooled: true}}\n"
+                       "  - {stage: t, module: test.audio_taker}\n";
+    cz_graph *g = graph(yaml);
+    cz_job_params p = {0};
+    cz_job_result res;
+    ck_assert_msg(cz_job_run(g, &p, &res) == 0, "%s", res.err.msg);
+    double first = 0;
+    cz_bus_get_float(res.bus, "test.first", &first);
+    ck_assert(first == 0.75); /* 2 x 0.25 + 2 x 0.125, read from the stem itself */
+    cz_job_result_free(&res);
+    cz_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("runner");
@@ -319,6 +339,7 @@ int main(void)
     tcase_add_test(tc, variant_choice_is_recorded_on_the_bus);
     tcase_add_test(tc, same_seed_same_key_default);
     tcase_add_test(tc, the_last_reader_takes_audio_in_place);
+    tcase_add_test(tc, modules_built_before_spooling_get_audio_in_memory);
     suite_add_tcase(s, tc);
     return czh_run_suite(s);
 }

@@ -86,6 +86,8 @@ static const cz_audio *render(czh *h, cz_score *sc, uint64_t seed)
     ck_assert_msg(rc == 0, "run: %s (%s)", err.msg, cz_strerror(rc));
     const cz_audio *a = NULL;
     ck_assert_int_eq(cz_bus_get_audio(czh_bus(h), "production.stems", &a), 0);
+    /* the stems may come spooled (audio.h); the checks below read them whole */
+    ck_assert_int_eq(cz_audio_load_all((cz_audio *)a), 0);
     return a;
 }
 
@@ -545,6 +547,34 @@ static int same_bytes(const cz_audio *a, const cz_audio *b)
            !memcmp(a->samples, b->samples, a->frames * a->channels * sizeof(float));
 }
 
+static cz_score *small_song(void);
+
+/* By default the stems are spooled: nothing song-sized in the process. */
+START_TEST(stems_are_spooled_unless_asked_and_sound_the_same)
+{
+    czh *h = load(NULL), *m = load("{\"spool\": false}");
+    cz_score *sc = small_song();
+    for (uint32_t i = 0; i < sc->n_tracks; i++)
+        cz_track_sort(&sc->tracks[i]);
+    ck_assert_int_eq(cz_bus_put_score(czh_bus(h), "arrangement.score", sc), 0);
+    cz_error err = {0};
+    ck_assert_msg(czh_run(h, 42, &err) == 0, "run: %s", err.msg);
+    const cz_audio *a = NULL;
+    ck_assert_int_eq(cz_bus_get_audio(czh_bus(h), "production.stems", &a), 0);
+    ck_assert_ptr_null(a->samples);
+    for (uint32_t i = 0; i < a->n_stems; i++)
+        ck_assert_msg(a->stems[i].audio->samples == NULL, "stem %s in memory", a->stems[i].name);
+    ck_assert_int_eq(cz_audio_load_all((cz_audio *)a), 0);
+    const cz_audio *b = render(m, small_song(), 42);
+    ck_assert(same_bytes(a, b));
+    for (uint32_t i = 0; i < a->n_stems; i++)
+        ck_assert_msg(same_bytes(a->stems[i].audio, b->stems[i].audio), "stem %s differs",
+                      a->stems[i].name);
+    czh_free(h);
+    czh_free(m);
+}
+END_TEST
+
 static cz_score *small_song(void)
 {
     cz_score *sc = score_new(2);
@@ -868,6 +898,7 @@ static Suite *synth_suite(void)
     CASE(velocity_makes_notes_louder_and_brighter);
     CASE(pan_and_volume_apply_to_the_stem);
     CASE(identical_input_gives_identical_bytes);
+    CASE(stems_are_spooled_unless_asked_and_sound_the_same);
     CASE(baseline_and_vector_paths_give_identical_bytes);
     CASE(half_rate_pad_has_no_images_and_matches_full_rate);
     CASE(upsampler_rejects_images);

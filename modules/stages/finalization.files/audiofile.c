@@ -3,7 +3,8 @@
  *
  * The signal is quantised a slice at a time (pcm.c) and each slice goes to
  * every output file before the next: no song-sized integer buffer, and the
- * WAV and the FLAC hold the very same samples.
+ * WAV and the FLAC hold the very same samples. A spooled signal (the stems,
+ * see audio.h) is read a slice at a time the same way.
  *
  * Tags: libsndfile writes title, artist, genre, comment and software as a
  * RIFF LIST/INFO chunk in WAV (INAM, IART, IGNR, ICMT, ISFT) and as Vorbis
@@ -63,8 +64,9 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
     SNDFILE *sf[MAX_OUTS] = {0};
     const uint64_t slice = 1u << 14;
     int32_t *buf = malloc(slice * a->channels * sizeof *buf);
+    float *in = a->samples ? NULL : malloc(slice * a->channels * sizeof *in);
     int rc = 0, n = 0;
-    if (!buf || n_outs > MAX_OUTS) {
+    if (!buf || (!a->samples && !in) || n_outs > MAX_OUTS) {
         rc = cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
         goto done;
     }
@@ -75,7 +77,13 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
         }
     for (uint64_t f = 0; f < a->frames && !rc; f += slice) {
         sf_count_t len = (sf_count_t)(a->frames - f < slice ? a->frames - f : slice);
-        fz_quant_run(q, a->samples + f * a->channels, buf, (size_t)len * a->channels);
+        const float *x = a->samples ? a->samples + f * a->channels : in;
+        if (!a->samples && cz_audio_read(a, f, (uint64_t)len, in)) {
+            rc = cz_err(err, CZ_EIO, "finalization.files: %s: cannot read the signal back from "
+                        "its scratch file", outs[0].name);
+            break;
+        }
+        fz_quant_run(q, x, buf, (size_t)len * a->channels);
         for (int i = 0; i < n_outs && !rc; i++)
             if (sf_writef_int(sf[i], buf, len) != len)
                 rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", outs[i].name,
@@ -86,5 +94,6 @@ done:
         if (sf_close(sf[i]) != 0 && !rc)
             rc = cz_err(err, CZ_EIO, "finalization.files: closing %s failed", outs[i].name);
     free(buf);
+    free(in);
     return rc;
 }

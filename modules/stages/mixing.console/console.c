@@ -195,6 +195,16 @@ static json_t *eq_options(const role_preset *rp, const genre_preset *gp,
     return json_pack("{s:o}", "bands", bands);
 }
 
+/* A stereo buffer kept where `like` is kept: spooled when the stems came
+ * spooled (production's choice, see audio.h), else in memory. */
+static int new_bus(const cz_audio *like, uint64_t frames, cz_audio **out, cz_error *err)
+{
+    if (!like->samples)
+        return cz_audio_new_spooled(like->rate, 2, frames, out, err);
+    *out = cz_audio_new(like->rate, 2, frames);
+    return *out ? 0 : cz_err(err, CZ_ENOMEM, "out of memory");
+}
+
 static int strip_setup(console *c, strip *s, const cz_audio *in,
                        const char *name, const cz_score *score,
                        const genre_preset *gp, int sidechain, int in_place,
@@ -207,7 +217,10 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
     s->role = tr && (unsigned)tr->role < CZ_ROLE_COUNT ? tr->role : role_from_name(name);
     const role_preset *rp = &gp->roles[s->role];
 
-    s->level_db = strip_level_db(in);
+    int rc = strip_level_db(in, &s->level_db);
+    if (rc)
+        return cz_err(err, rc, MOD ": cannot read stem '%s'%s", name,
+                      rc == CZ_EIO ? " from its scratch file" : ": out of memory");
     float target = preset_target_db(s->role);
     float trim_db = 0;
     if (s->level_db > -150) {
@@ -236,7 +249,7 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
 
     json_t *opts = eq_options(rp, gp, s->role);
     cz_error e2 = {0};
-    int rc = opts ? cz_dsp_open(c->env, c->eq, opts, &s->eq, &e2) : CZ_ENOMEM;
+    rc = opts ? cz_dsp_open(c->env, c->eq, opts, &s->eq, &e2) : CZ_ENOMEM;
     json_decref(opts);
     if (rc)
         return cz_err(err, rc, MOD ": option eq: dsp module '%s' refused the "
@@ -246,11 +259,10 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
     if (in_place && in->channels == 2) {
         cz_audio_ref(in);
         s->out = (cz_audio *)in;
-    } else {
-        s->out = cz_audio_new(in->rate, 2, in->frames);
+        return 0;
     }
-    if (!s->out)
-        return cz_err(err, CZ_ENOMEM, MOD ": out of memory for stem '%s'", name);
+    if ((rc = new_bus(in, in->frames, &s->out, &e2)))
+        return cz_err(err, rc, MOD ": no room for stem '%s': %s", name, e2.msg);
     return 0;
 }
 
@@ -259,6 +271,7 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
 typedef struct job_state {
     strip *strips;
     uint32_t n;
+    float *y, *rvb, *dlb; /* one block: a strip's samples, the send buses */
     cz_audio *mix, *rv_out, *dl_out;
     reverb *rv;
     delay *dl;
@@ -277,6 +290,7 @@ static void job_free(job_state *j)
             cz_audio_unref(j->strips[i].in);
     }
     free(j->strips);
+    free(j->y);
     if (j->mix)
         cz_audio_unref(j->mix);
     if (j->rv_out)
@@ -326,28 +340,43 @@ static void add_into(float *dst, const float *src, size_t count)
         dst[i] += src[i];
 }
 
-/* Scale a whole buffer, leaving all-zero stretches untouched (a skipped
+/* Scale count floats, leaving all-zero stretches untouched (a skipped
  * silent stem's pages are never written, so they stay unallocated). */
-static void scale(cz_audio *a, float g)
+static void scale_floats(float *x, size_t count, float g)
 {
-    size_t count = (size_t)a->frames * a->channels;
     v4f gv = {g, g, g, g};
-    float *x = a->samples;
     for (size_t c0 = 0; c0 < count; c0 += 1024) {
         size_t c1 = c0 + 1024 < count ? c0 + 1024 : count, i = c0;
-        uint32_t any = 0;
-        for (size_t k = c0; k < c1; k++) {
-            uint32_t u;
-            memcpy(&u, x + k, sizeof u);
-            any |= u << 1;
-        }
-        if (!any)
+        if (block_silent(x + c0, c1 - c0))
             continue;
         for (; i + 4 <= c1; i += 4)
             v4_store(x + i, v4_load(x + i) * gv);
         for (; i < c1; i++)
             x[i] *= g;
     }
+}
+
+/* Scale a whole buffer by g, in memory or through the spool a block at a
+ * time (buf: BLOCK stereo frames). */
+static int scale(cz_audio *a, float g, float *buf)
+{
+    if (a->samples) {
+        scale_floats(a->samples, (size_t)a->frames * a->channels, g);
+        return 0;
+    }
+    for (uint64_t pos = 0; pos < a->frames; pos += BLOCK) {
+        uint64_t n = a->frames - pos < BLOCK ? a->frames - pos : BLOCK;
+        size_t count = (size_t)n * a->channels;
+        int rc = cz_audio_read(a, pos, n, buf);
+        if (rc)
+            return rc;
+        if (block_silent(buf, count))
+            continue;
+        scale_floats(buf, count, g);
+        if ((rc = cz_audio_write(a, pos, n, buf)))
+            return rc;
+    }
+    return 0;
 }
 
 static int sidechain_setup(job_state *j, const cz_score *score, double bpm,
@@ -368,7 +397,10 @@ static int sidechain_setup(job_state *j, const cz_score *score, double bpm,
     } else {
         for (uint32_t i = 0; i < j->n; i++)
             if (j->strips[i].role == CZ_ROLE_DRUMS) {
-                rc = sc_kicks_from_audio(j->strips[i].in, &j->kicks, n_kicks);
+                /* the onset finder walks the whole stem: bring it in */
+                rc = cz_audio_load((cz_audio *)j->strips[i].in);
+                if (!rc)
+                    rc = sc_kicks_from_audio(j->strips[i].in, &j->kicks, n_kicks);
                 break;
             }
     }
@@ -459,7 +491,8 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     in = NULL;
     size_t n_kicks = 0;
     if ((rc = sidechain_setup(&j, score, bpm, gp, frames, rate, &n_kicks))) {
-        cz_err(err, rc, MOD ": out of memory for the sidechain");
+        cz_err(err, rc, MOD ": cannot set up the sidechain: %s",
+               rc == CZ_EIO ? "the drum stem's scratch file cannot be read" : "out of memory");
         goto fail;
     }
     int want_rv = 0, want_dl = 0;
@@ -467,36 +500,59 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         want_rv |= j.strips[i].send_rv > 0;
         want_dl |= j.strips[i].send_dl > 0;
     }
+    /* The mix stays in memory (mastering works on it whole); the returns
+     * are kept like the stems. */
+    const cz_audio *like = j.strips[0].out;
     j.mix = cz_audio_new(rate, 2, frames);
+    j.y = malloc(3 * 2 * (size_t)BLOCK * sizeof *j.y);
+    if (!j.mix || !j.y) {
+        rc = cz_err(err, CZ_ENOMEM, MOD ": out of memory for the mix bus");
+        goto fail;
+    }
+    j.rvb = j.y + 2 * BLOCK;
+    j.dlb = j.rvb + 2 * BLOCK;
     if (want_rv) {
-        j.rv_out = cz_audio_new(rate, 2, frames);
         j.rv = reverb_new(rate, gp->reverb_t60, gp->reverb_hf,
                           gp->reverb_predelay_ms, gp->reverb_size);
+        cz_error e2 = {0};
+        if (!j.rv || (rc = new_bus(like, frames, &j.rv_out, &e2))) {
+            rc = cz_err(err, j.rv ? rc : CZ_ENOMEM, MOD ": no room for the reverb return: %s",
+                        j.rv ? e2.msg : "out of memory");
+            goto fail;
+        }
     }
     if (want_dl) {
-        j.dl_out = cz_audio_new(rate, 2, frames);
         j.dl = delay_new(rate, gp->delay_beats * 60.0 / bpm, gp->delay_feedback);
-    }
-    if (!j.mix || (want_rv && (!j.rv_out || !j.rv)) ||
-        (want_dl && (!j.dl_out || !j.dl))) {
-        rc = cz_err(err, CZ_ENOMEM, MOD ": out of memory for the mix buses");
-        goto fail;
+        cz_error e2 = {0};
+        if (!j.dl || (rc = new_bus(like, frames, &j.dl_out, &e2))) {
+            rc = cz_err(err, j.dl ? rc : CZ_ENOMEM, MOD ": no room for the delay return: %s",
+                        j.dl ? e2.msg : "out of memory");
+            goto fail;
+        }
     }
 
     float peak = 0;
     for (uint64_t pos = 0; pos < frames; pos += BLOCK) {
         uint32_t n = frames - pos < BLOCK ? (uint32_t)(frames - pos) : BLOCK;
         float *mix = j.mix->samples + 2 * pos;
-        float *rv = j.rv_out ? j.rv_out->samples + 2 * pos : NULL;
-        float *dl = j.dl_out ? j.dl_out->samples + 2 * pos : NULL;
+        float *rv = j.rv_out ? j.rvb : NULL, *dl = j.dl_out ? j.dlb : NULL;
         const float *duck = j.duck ? j.duck + pos / CTL : NULL;
+        if (rv)
+            memset(rv, 0, 2 * (size_t)n * sizeof *rv);
+        if (dl)
+            memset(dl, 0, 2 * (size_t)n * sizeof *dl);
         for (uint32_t i = 0; i < j.n; i++) {
             strip *s = &j.strips[i];
+            float *y = j.y;
+            if ((rc = strip_load(s, y, pos, n))) {
+                cz_err(err, rc, MOD ": cannot read stem '%s' at %.2f s", s->name,
+                       (double)pos / rate);
+                goto fail;
+            }
             /* A stem silent for a while (past its EQ's ring-down) is
-             * skipped: its output stays untouched zero pages, which cost
-             * neither time nor resident memory (production leaves silent
-             * stretches of its stems untouched the same way). */
-            if (strip_input_silent(s, pos, n)) {
+             * skipped: its output is left as it is, silent (never-written
+             * spool or zero pages: no time, no memory). */
+            if (block_silent(y, 2 * (size_t)n)) {
                 if (++s->quiet > QUIET_BLOCKS) {
                     strip_rest(s);
                     continue;
@@ -504,8 +560,6 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
             } else {
                 s->quiet = 0;
             }
-            float *y = s->out->samples + 2 * pos;
-            strip_load(s, y, pos, n);
             cz_error e2 = {0};
             if (s->eq && (rc = cz_dsp_process(s->eq, y, n, 2, rate, &e2))) {
                 cz_err(err, rc, MOD ": eq '%s' failed on stem '%s': %s",
@@ -513,14 +567,25 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
                 goto fail;
             }
             strip_dynamics(s, y, n, duck, mix, rv, dl);
+            if ((rc = cz_audio_write(s->out, pos, n, y))) {
+                cz_err(err, rc, MOD ": cannot write stem '%s' (scratch file: disk full?)",
+                       s->name);
+                goto fail;
+            }
         }
         if (rv) {
             reverb_process(j.rv, rv, n);
             add_into(mix, rv, 2 * (size_t)n);
+            rc = cz_audio_write(j.rv_out, pos, n, rv);
         }
-        if (dl) {
+        if (dl && !rc) {
             delay_process(j.dl, dl, n);
             add_into(mix, dl, 2 * (size_t)n);
+            rc = cz_audio_write(j.dl_out, pos, n, dl);
+        }
+        if (rc) {
+            cz_err(err, rc, MOD ": cannot write an effect return (scratch file: disk full?)");
+            goto fail;
         }
         float p = block_peak(mix, 2 * (size_t)n);
         if (isnan(p)) {
@@ -539,13 +604,18 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     float trim = 1;
     if (peak > c->ceiling) {
         trim = c->ceiling / peak;
-        for (uint32_t i = 0; i < j.n; i++)
-            scale(j.strips[i].out, trim);
-        if (j.rv_out)
-            scale(j.rv_out, trim);
-        if (j.dl_out)
-            scale(j.dl_out, trim);
-        scale(j.mix, trim);
+        for (uint32_t i = 0; i < j.n && !rc; i++)
+            rc = scale(j.strips[i].out, trim, j.y);
+        if (j.rv_out && !rc)
+            rc = scale(j.rv_out, trim, j.y);
+        if (j.dl_out && !rc)
+            rc = scale(j.dl_out, trim, j.y);
+        if (!rc)
+            rc = scale(j.mix, trim, j.y);
+        if (rc) {
+            cz_err(err, rc, MOD ": cannot trim the stems for headroom (scratch file)");
+            goto fail;
+        }
     }
 
     for (uint32_t i = 0; i < j.n; i++) {

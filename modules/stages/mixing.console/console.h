@@ -156,15 +156,17 @@ typedef struct strip {
     uint32_t quiet;     /* consecutive blocks of silent input */
 } strip;
 
-/* Gated RMS of a whole buffer in dBFS (100 ms windows, absolute gate -70,
- * relative gate -20 dB, as BS.1770 gates but unweighted); -200 if silent. */
-float strip_level_db(const cz_audio *a);
-/* Non-zero when input frames [pos, pos+n) are all zero (or past its end). */
-int strip_input_silent(const strip *s, uint64_t pos, uint32_t n);
+/* Gated RMS of a whole buffer (in memory or spooled) in dBFS into *db
+ * (100 ms windows, absolute gate -70, relative gate -20 dB, as BS.1770
+ * gates but unweighted); -200 if silent. CZ_EIO, CZ_ENOMEM. */
+int strip_level_db(const cz_audio *a, float *db);
+/* Non-zero when the count floats at y are all zero. */
+int block_silent(const float *y, size_t count);
 /* The strip was skipped through a silence: its dynamics start afresh. */
 void strip_rest(strip *s);
-/* Frames [pos, pos+n) of the input, as stereo, into y. */
-void strip_load(const strip *s, float *y, uint64_t pos, uint32_t n);
+/* Frames [pos, pos+n) of the input, as stereo, into y (zeros past its
+ * end); CZ_EIO when a spooled stem cannot be read. */
+int strip_load(const strip *s, float *y, uint64_t pos, uint32_t n);
 /* Compressor, sidechain, fader and pan on y in place, then add y to mix
  * and y * sends to the buses (which may be NULL). duck: control-rate dB
  * values for this block, or NULL. */

@@ -30,28 +30,36 @@ static float window_ms(const float *x, size_t count)
     return count ? (float)(s / (double)count) : 0.0f;
 }
 
-float strip_level_db(const cz_audio *a)
+int strip_level_db(const cz_audio *a, float *db)
 {
     uint64_t win = a->rate / 10 ? a->rate / 10 : 1;
     size_t nw = (size_t)((a->frames + win - 1) / win);
+    *db = -200;
     if (!nw)
-        return -200;
+        return 0;
     float *ms = malloc(nw * sizeof *ms);
-    if (!ms)
-        return -200;
+    /* a spooled stem is read a window at a time */
+    float *buf = a->samples ? NULL : malloc((size_t)win * a->channels * sizeof *buf);
+    if (!ms || (!a->samples && !buf)) {
+        free(ms);
+        free(buf);
+        return CZ_ENOMEM;
+    }
     double sum = 0;
     size_t used = 0;
-    for (size_t w = 0; w < nw; w++) {
+    int rc = 0;
+    for (size_t w = 0; w < nw && !rc; w++) {
         uint64_t f0 = w * win, f1 = f0 + win < a->frames ? f0 + win : a->frames;
-        ms[w] = window_ms(a->samples + f0 * a->channels,
-                          (size_t)(f1 - f0) * a->channels);
+        const float *x = a->samples ? a->samples + f0 * a->channels : buf;
+        if (!a->samples && (rc = cz_audio_read(a, f0, f1 - f0, buf)))
+            break;
+        ms[w] = window_ms(x, (size_t)(f1 - f0) * a->channels);
         if (ms[w] > 1e-7f) { /* -70 dBFS */
             sum += ms[w];
             used++;
         }
     }
-    float db = -200;
-    if (used) {
+    if (!rc && used) {
         double rel = sum / used * 0.01; /* -20 dB below the gated mean */
         double s2 = 0;
         size_t n2 = 0;
@@ -60,38 +68,32 @@ float strip_level_db(const cz_audio *a)
                 s2 += ms[w];
                 n2++;
             }
-        db = (float)(10.0 * log10(s2 / n2));
+        *db = (float)(10.0 * log10(s2 / n2));
     }
     free(ms);
-    return db;
+    free(buf);
+    return rc;
 }
 
-void strip_load(const strip *s, float *y, uint64_t pos, uint32_t n)
+int strip_load(const strip *s, float *y, uint64_t pos, uint32_t n)
 {
     const cz_audio *in = s->in;
     uint64_t have = in->frames > pos ? in->frames - pos : 0;
     uint32_t m = have < n ? (uint32_t)have : n;
-    if (in->channels == 2) {
-        if (y != in->samples + pos * 2) /* in place when the stem is its own output */
-            memcpy(y, in->samples + pos * 2, 2 * (size_t)m * sizeof(float));
-    } else {
-        uint32_t ch = in->channels;
-        const float *x = in->samples + pos * ch;
-        for (uint32_t i = 0; i < m; i++)
-            y[2 * i] = y[2 * i + 1] = x[(size_t)i * ch];
-    }
+    int rc = cz_audio_read(in, pos, m, y);
+    if (rc)
+        return rc;
+    if (in->channels == 1) /* mono to both sides, from the end: nothing read is overwritten */
+        for (uint32_t i = m; i-- > 0;)
+            y[2 * i] = y[2 * i + 1] = y[i];
     if (m < n)
         memset(y + 2 * (size_t)m, 0, 2 * (size_t)(n - m) * sizeof(float));
+    return 0;
 }
 
-int strip_input_silent(const strip *s, uint64_t pos, uint32_t n)
+int block_silent(const float *y, size_t count)
 {
-    const cz_audio *in = s->in;
-    if (pos >= in->frames)
-        return 1;
-    uint64_t end = pos + n < in->frames ? pos + n : in->frames;
-    const uint32_t *x = (const uint32_t *)(const void *)(in->samples + pos * in->channels);
-    size_t count = (size_t)(end - pos) * in->channels;
+    const uint32_t *x = (const uint32_t *)(const void *)y;
     for (size_t i = 0; i < count; i++)
         if (x[i] << 1) /* any value but +0 and -0 */
             return 0;

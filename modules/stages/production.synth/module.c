@@ -20,6 +20,7 @@ typedef struct synth {
     uint32_t rate;
     double tail_s;
     int polyphony;
+    int spool;
     char score_key[128];
     char genre[32];
     sy_shared sh;
@@ -48,6 +49,9 @@ static const cz_option options[] = {
                   "voices sounding at once per track; a note beyond it fades out the quietest "
                   "released (else the oldest) voice in 4 ms"),
     CZ_OPTION_STRING("score_key", "arrangement.score", "bus key of the score to render"),
+    CZ_OPTION_BOOL("spool", "true",
+                   "keep the stems in scratch files (69 MB per 3-minute stem that the process "
+                   "does not hold; see CADENZA_SPOOL_DIR) rather than in memory"),
     CZ_OPTION_STRING("genre", NULL,
                      "sound style (drum kit, brightness) when set; empty: the genre of ideation.spec"),
     CZ_OPTIONS_END,
@@ -84,6 +88,7 @@ static int synth_init(const cz_init *args, void **instance, cz_error *err)
     s->rate = (uint32_t)rate;
     s->tail_s = tail;
     s->polyphony = (int)poly;
+    s->spool = cz_opt_bool(o, "spool");
     snprintf(s->score_key, sizeof s->score_key, "%s", key);
     snprintf(s->genre, sizeof s->genre, "%s", genre);
     if (sy_shared_init(&s->sh)) {
@@ -187,7 +192,7 @@ static int synth_run(void *instance, cz_job *job, cz_error *err)
 
     sy_render_args ra = {.score = sc, .sh = &s->sh, .style = &style, .rate = s->rate,
                          .polyphony = s->polyphony, .tail_s = s->tail_s,
-                         .seed = cz_job_seed(job), .isa = s->sh.isa,
+                         .seed = cz_job_seed(job), .isa = s->sh.isa, .spool = s->spool,
                          .cancelled = job_cancelled, .user = job};
     sy_render_stats st;
     cz_audio *mix = NULL;

@@ -42,6 +42,7 @@
 
 #define SY_BLOCK 64   /* control period: frames per engine call, at most */
 #define SY_CHUNK 512  /* output frames per track render call */
+#define SY_FLUSH (16 * SY_CHUNK) /* frames staged per track between stem writes (64 KB) */
 #define SY_MAXUNI 7   /* unison voices per oscillator */
 #define SY_TABN 1024  /* wavetable length (a power of two) */
 #define SY_TABLEVELS 19 /* half-octave mip levels, 1 .. 511 harmonics */
@@ -400,6 +401,7 @@ typedef struct sy_render_args {
     uint64_t seed;
     int isa;                  /* SY_ISA_*; the tests force the baseline */
     int no_half_rate;         /* every track at the output rate (tests) */
+    int spool;                /* stems in scratch files (audio.h) instead of memory */
     /* polled every 1024 chunks; non-zero stops the render (CZ_ECANCELED) */
     int (*cancelled)(void *user);
     void *user;

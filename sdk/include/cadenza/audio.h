@@ -11,6 +11,17 @@
  * immutable once put: checkpoints, A/B branches and reruns share one copy.
  * Make a new buffer (or cz_audio_clone) to change samples.
  *
+ * In memory or spooled: a buffer is either in memory (`samples` points at
+ * the frames) or spooled to an unlinked scratch file (`samples` is NULL),
+ * which is how song-length stems travel without a process holding every
+ * one of them (a 3-minute stereo stem at 48 kHz is 69 MB). Read and write
+ * any buffer a block at a time with cz_audio_read / cz_audio_write, which
+ * work on both; or bring a spooled one into memory with cz_audio_load.
+ * The host loads every audio input in full for modules built before
+ * ABI 1.1 (which could not know), so only modules built with this header
+ * meet spooled buffers, and only in stems: check `samples` or use
+ * cz_audio_read before touching a stem's frames.
+ *
  * Thread-safety: refcounting is atomic; filling a buffer is single-writer.
  */
 #ifndef CADENZA_AUDIO_H
@@ -40,6 +51,7 @@ struct cz_audio {
     cz_stem *stems;
     uint32_t n_stems, cap_stems;
     int refs;          /* private to the host */
+    int spool_fd;      /* private to the host: the scratch file, or -1 */
 };
 
 /* A zero-filled buffer with one reference; NULL when out of memory or when
@@ -68,6 +80,33 @@ int cz_audio_add_stem(cz_audio *a, const char *name, cz_audio *stem);
 
 /* The stem called name, or NULL. Borrowed: valid while `a` lives. */
 const cz_audio *cz_audio_stem(const cz_audio *a, const char *name);
+
+/* A spooled buffer (see the top of this file): samples is NULL, the
+ * frames live in an unlinked scratch file made in $CADENZA_SPOOL_DIR when
+ * set, else $TMPDIR, else /var/tmp, else /tmp, and read back as silence
+ * until written. For outputs produced and consumed a block at a time.
+ * CZ_EINVAL for a zero rate or channel count, CZ_EIO (naming the folder)
+ * when no scratch file can be made, CZ_ENOMEM. */
+int cz_audio_new_spooled(uint32_t rate, uint32_t channels, uint64_t frames, cz_audio **out,
+                         cz_error *err);
+
+/* Frames [at, at + n) of a, interleaved, into dst (n * channels floats),
+ * from memory or from the spool. CZ_EINVAL when the span is not inside the
+ * buffer, CZ_EIO when the scratch file cannot be read. Stems are not
+ * included: read them as buffers of their own. */
+int cz_audio_read(const cz_audio *a, uint64_t at, uint64_t n, float *dst);
+
+/* Store n interleaved frames from src at frame `at` of a (in memory or
+ * spooled); a must not be shared (see cz_audio_make_writable). CZ_EINVAL
+ * outside the buffer, CZ_EIO when the scratch file cannot be written. */
+int cz_audio_write(cz_audio *a, uint64_t at, uint64_t n, const float *src);
+
+/* Bring a spooled buffer into memory (samples valid afterwards; the
+ * scratch file goes); nothing to do for one already there. Leaves stems as
+ * they are; cz_audio_load_all loads them too. Not safe while another
+ * thread reads the same buffer. CZ_ENOMEM, CZ_EIO. */
+int cz_audio_load(cz_audio *a);
+int cz_audio_load_all(cz_audio *a);
 
 /* Decode an audio file held in memory (WAV, FLAC, Ogg, AIFF, ... anything
  * libsndfile reads) into a new buffer with one reference, interleaved
