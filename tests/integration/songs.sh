@@ -50,6 +50,24 @@ for r in reports:
 PY
 done
 
+# The default pipeline's stems are 32-bit float WAVs (the exact processed
+# samples): fmt tag 3, or EXTENSIBLE with the float subformat; readable.
+$PY - "$tmp/s1/stems" <<'PY' || exit 1
+import glob, struct, sys
+stems = sorted(glob.glob(sys.argv[1] + "/*.wav"))
+if len(stems) < 2:
+    raise SystemExit(f"songs.sh: FAIL: only {len(stems)} stems")
+for path in stems:
+    data = open(path, "rb").read(4096)
+    at = data.find(b"fmt ")
+    tag, ch, rate, _, _, bits = struct.unpack("<HHIIHH", data[at + 8:at + 24])
+    if tag == 0xFFFE:
+        tag = struct.unpack("<H", data[at + 32:at + 34])[0]
+    if (tag, bits, ch) != (3, 32, 2):
+        raise SystemExit(f"songs.sh: FAIL: {path}: format {tag}, {bits} bits, {ch} channels; want float32 stereo")
+PY
+"$CZ" analyze "$(ls "$tmp/s1"/stems/*.wav | head -1)" >/dev/null || fail "a float stem does not analyze"
+
 # The "no drums" song has no drum stem and no MIDI drum channel notes.
 ls "$tmp/s4/stems" | grep -qi drum && fail "a drums stem in the 'no drums' song"
 

@@ -4,7 +4,8 @@
  * The signal is quantised a slice at a time (pcm.c) and each slice goes to
  * every output file before the next: no song-sized integer buffer, and the
  * WAV and the FLAC hold the very same samples. A spooled signal (the stems,
- * see audio.h) is read a slice at a time the same way.
+ * see audio.h) is read a slice at a time the same way. Float WAV files
+ * (stems that must sum to the mix exactly) skip the quantiser.
  *
  * Tags: libsndfile writes title, artist, genre, comment and software as a
  * RIFF LIST/INFO chunk in WAV (INAM, IART, IGNR, ICMT, ISFT) and as Vorbis
@@ -25,7 +26,9 @@
 static SNDFILE *open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags *tags,
                          cz_error *err)
 {
-    int sub = bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24;
+    int sub = o->kind == FZ_WAV_FLOAT ? SF_FORMAT_FLOAT
+              : bits == 16            ? SF_FORMAT_PCM_16
+                                      : SF_FORMAT_PCM_24;
     SF_INFO info = {.samplerate = (int)a->rate, .channels = (int)a->channels,
                     .format = (o->kind == FZ_FLAC ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | sub};
     if (!sf_format_check(&info)) {
@@ -42,6 +45,10 @@ static SNDFILE *open_out(const cz_audio *a, int bits, const fz_out *o, const fz_
         double level = o->flac_level / 8.0; /* libsndfile maps 0..1 onto FLAC levels 0..8 */
         sf_command(sf, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
     }
+    /* No PEAK chunk in float WAVs: it costs a pass over every sample and
+     * says nothing a reader needs (cadenza analyze measures peaks). */
+    if (o->kind == FZ_WAV_FLOAT)
+        sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     const struct {
         int id;
         const char *v;
@@ -94,6 +101,30 @@ done:
         if (sf_close(sf[i]) != 0 && !rc)
             rc = cz_err(err, CZ_EIO, "finalization.files: closing %s failed", outs[i].name);
     free(buf);
+    free(in);
+    return rc;
+}
+
+int fz_write_float(const cz_audio *a, const fz_out *out, const fz_tags *tags, cz_error *err)
+{
+    const uint64_t slice = 1u << 14;
+    float *in = a->samples ? NULL : malloc(slice * a->channels * sizeof *in);
+    if (!a->samples && !in)
+        return cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
+    SNDFILE *sf = open_out(a, 32, out, tags, err);
+    int rc = sf ? 0 : (err ? err->code : CZ_EIO);
+    for (uint64_t f = 0; f < a->frames && !rc; f += slice) {
+        sf_count_t len = (sf_count_t)(a->frames - f < slice ? a->frames - f : slice);
+        const float *x = a->samples ? a->samples + f * a->channels : in;
+        if (!a->samples && cz_audio_read(a, f, (uint64_t)len, in))
+            rc = cz_err(err, CZ_EIO, "finalization.files: %s: cannot read the signal back from "
+                        "its scratch file", out->name);
+        else if (sf_writef_float(sf, x, len) != len)
+            rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", out->name,
+                        sf_strerror(sf));
+    }
+    if (sf && sf_close(sf) != 0 && !rc)
+        rc = cz_err(err, CZ_EIO, "finalization.files: closing %s failed", out->name);
     free(in);
     return rc;
 }

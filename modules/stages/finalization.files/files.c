@@ -22,7 +22,7 @@ typedef struct fz {
     int bits;           /* 16 or 24 */
     int dither;
     int flac_level;
-    int stems;          /* 0 none, 1 wav, 2 flac */
+    int stems;          /* 0 none, 1 wav, 2 flac, 3 float wav */
     int required;
     char base[65];
 } fz;
@@ -50,8 +50,9 @@ static const cz_option options[] = {
     CZ_OPTION_INT("bit_depth", "24", 16, 24, "PCM bits per sample: 16 or 24"),
     CZ_OPTION_BOOL("dither", "true", "TPDF dither when rounding to bit_depth"),
     CZ_OPTION_ENUM("stems_format", "none",
-                   "write mix.audio's stems as stems/NAME.wav or .flac (none: skip)",
-                   "none", "wav", "flac"),
+                   "write mix.audio's stems as stems/NAME.wav (bit_depth PCM), .flac, or .wav "
+                   "in 32-bit float (wav_float: exact, sums to the mix; none: skip)",
+                   "none", "wav", "flac", "wav_float"),
     CZ_OPTION_INT("flac_level", "0", 0, 8,
                   "FLAC compression level (0 fastest, 8 smallest)"),
     CZ_OPTION_STRING("basename", "song", "file name stem: song.wav, song.flac, song.json"),
@@ -90,7 +91,7 @@ static int fz_init(const cz_init *args, void **instance, cz_error *err)
     f->dither = cz_opt_bool(o, "dither");
     f->flac_level = (int)cz_opt_int(o, "flac_level");
     const char *st = cz_opt_str(o, "stems_format");
-    f->stems = !strcmp(st, "wav") ? 1 : !strcmp(st, "flac") ? 2 : 0;
+    f->stems = !strcmp(st, "wav") ? 1 : !strcmp(st, "flac") ? 2 : !strcmp(st, "wav_float") ? 3 : 0;
     f->required = cz_opt_bool(o, "required");
     const char *b = cz_opt_str(o, "basename");
     size_t bl = strlen(b);
@@ -160,6 +161,12 @@ static int write_signal(fz_run *r, const fz *f, const cz_audio *a, const char *s
         outs[i] = (fz_out){.path = paths[i], .name = rels[i], .kind = kinds[i],
                            .flac_level = f->flac_level};
     }
+    if (kinds[0] == FZ_WAV_FLOAT) { /* one exact file: nothing to round */
+        int rc = fz_write_float(a, &outs[0], tags, r->err);
+        if (!rc)
+            json_array_append_new(r->files, json_string(rels[0]));
+        return rc;
+    }
     fz_quant q;
     fz_quant_init(&q, f->bits, f->dither, cz_job_seed(r->job), stream);
     int rc = fz_write_audio(a, &q, outs, n, tags, r->err);
@@ -222,7 +229,7 @@ static int write_stems(fz_run *r, const fz *f, const cz_audio *mix, const fz_tag
         snprintf(what, sizeof what, "stem %s", name);
         t.title = title;
         const char *rels[1] = {rel};
-        fz_kind kinds[1] = {f->stems == 2 ? FZ_FLAC : FZ_WAV};
+        fz_kind kinds[1] = {f->stems == 2 ? FZ_FLAC : f->stems == 3 ? FZ_WAV_FLOAT : FZ_WAV};
         int rc = write_signal(r, f, st, stream, rels, kinds, 1, &t, what);
         if (rc)
             return rc;

@@ -27,7 +27,9 @@ typedef struct fz_tags {
     const char *title, *artist, *genre, *comment, *software;
 } fz_tags;
 
-typedef enum fz_kind { FZ_WAV, FZ_FLAC } fz_kind;
+/* WAV and FLAC hold quantised PCM; FZ_WAV_FLOAT holds the float samples
+ * exactly (no rounding, so no dither). */
+typedef enum fz_kind { FZ_WAV, FZ_FLAC, FZ_WAV_FLOAT } fz_kind;
 
 /* One file to write. */
 typedef struct fz_out {
@@ -42,6 +44,10 @@ typedef struct fz_out {
  * the tags. CZ_EIO naming the file on failure, CZ_ENOMEM. */
 int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_outs,
                    const fz_tags *tags, cz_error *err);
+
+/* Write a as a 32-bit float WAV (out->kind FZ_WAV_FLOAT), slice by slice,
+ * with the tags: the exact samples, no quantisation. */
+int fz_write_float(const cz_audio *a, const fz_out *out, const fz_tags *tags, cz_error *err);
 
 /* The score summary for song.json: tempo, key, mode, meter, bars,
  * sections, tracks with note counts. `key_name` spells the tonic. */
