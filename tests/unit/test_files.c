@@ -504,6 +504,391 @@ START_TEST(test_bad_options)
 }
 END_TEST
 
+/* ---- the quantiser itself (white box) -----------------------------------
+ * pcm.c is compiled into this test to check fz_quant_run sample by sample
+ * against a plain reference: the documented dither (word k of a call's
+ * ceil(n / 2) draws of cz_rng dithers samples 2k, from its high half, and
+ * 2k + 1, from its low half; each half is two 16-bit uniforms) added to
+ * x * 2^(bits - 1) in double precision with the rounding error of the sum
+ * kept (TwoSum), so ties and near-ties round exactly. Then what dither is
+ * for: the error's mean and power do not depend on the signal. Also
+ * clamping, NaN and infinity, determinism, odd lengths and slices, and
+ * the same bytes from every vector build this machine runs (SSE2, AVX2,
+ * AVX-512). Make does not know this file depends on pcm.c: rebuild the
+ * test after editing it. */
+#include <float.h>
+
+#include "../../modules/stages/finalization.files/pcm.c"
+
+#define QSEED 7u
+
+/* An assertion for per-sample loops: Check's ck_assert writes to a pipe
+ * on every call, even passing, which millions of samples make slow. */
+#define QCHECK(cond, ...)                \
+    do {                                 \
+        if (!(cond))                     \
+            ck_abort_msg(__VA_ARGS__);   \
+    } while (0)
+
+/* The dither (in LSB) fz_quant_run adds in one call on n samples. */
+static void ref_dither(cz_rng *g, double *d, size_t n)
+{
+    for (size_t k = 0; 2 * k < n; k++) {
+        uint64_t w = cz_rng_next(g);
+        d[2 * k] = ((double)(w >> 48) - (double)((w >> 32) & 0xFFFF)) / 65536.0;
+        if (2 * k + 1 < n)
+            d[2 * k + 1] = ((double)((w >> 16) & 0xFFFF) - (double)(w & 0xFFFF)) / 65536.0;
+    }
+}
+
+/* x * scale + d rounded to nearest, ties to even, clamped (counted in
+ * *clip), left-justified; 0 for NaN and infinity. */
+static int32_t ref_sample(float v, double d, int bits, uint64_t *clip)
+{
+    const double scale = ldexp(1.0, bits - 1);
+    if (!isfinite(v))
+        return 0;
+    double x = (double)v * scale; /* exact */
+    double s = x + d, bv = s - x, e = (x - (s - bv)) + (d - bv); /* x + d == s + e */
+    double r = nearbyint(s);
+    if (fabs(s - r) == 0.5 && e != 0)
+        r = e > 0 ? floor(s) + 1 : floor(s);
+    if (r > scale - 1) {
+        r = scale - 1;
+        (*clip)++;
+    } else if (r < -scale) {
+        r = -scale;
+        (*clip)++;
+    }
+    return (int32_t)((uint32_t)(int32_t)r << (32 - bits));
+}
+
+/* The reference of consecutive calls on the pieces len[0..pieces). */
+static uint64_t ref_run(const float *x, int32_t *out, const size_t *len, int pieces, int bits,
+                        int dither, const char *stream)
+{
+    cz_rng g;
+    cz_rng_init(&g, QSEED, stream);
+    uint64_t clip = 0;
+    for (int p = 0; p < pieces; p++) {
+        double *d = calloc(len[p] + 1, sizeof *d);
+        ck_assert_ptr_nonnull(d);
+        if (dither)
+            ref_dither(&g, d, len[p]);
+        for (size_t i = 0; i < len[p]; i++)
+            out[i] = ref_sample(x[i], d[i], bits, &clip);
+        x += len[p];
+        out += len[p];
+        free(d);
+    }
+    return clip;
+}
+
+/* fz_quant_run (kernel `isa`, or the one it picks when isa < 0) over the
+ * same pieces. */
+static uint64_t quant_pieces(const float *x, int32_t *out, const size_t *len, int pieces,
+                             int bits, int dither, const char *stream, int isa)
+{
+    fz_quant q;
+    fz_quant_init(&q, bits, dither, QSEED, stream);
+    for (int p = 0; p < pieces; p++) {
+        if (isa < 0)
+            fz_quant_run(&q, x, out, len[p]);
+        else
+            quant_run_with(&q, x, out, len[p], isa);
+        x += len[p];
+        out += len[p];
+    }
+    return q.clipped;
+}
+
+/* Samples of every kind: music-like levels, tiny values down to
+ * subnormals, exact halves and LSB multiples (ties), values a hair either
+ * side of a rounding boundary, values just inside and beyond full scale,
+ * NaN and infinities. */
+static float *mixed_signal(size_t n, uint64_t seed)
+{
+    float *x = malloc(n * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    cz_rng g;
+    cz_rng_init(&g, seed, "mixed");
+    for (size_t i = 0; i < n; i++) {
+        double u = cz_rng_range(&g, -1.0, 1.0);
+        switch (cz_rng_below(&g, 10)) {
+        case 0:
+            x[i] = (float)(u * ldexp(1.0, -(int)cz_rng_below(&g, 150))); /* tiny */
+            break;
+        case 1:
+            x[i] = (float)ldexp(floor(u * 65536.0) + 0.5 * cz_rng_below(&g, 2), -15); /* ties */
+            break;
+        case 2:
+            x[i] = (float)(u < 0 ? -1.0 - u * 1e-6 : 1.0 - u * 1e-6); /* near full scale */
+            break;
+        case 3:
+            x[i] = (float)(u * 3.0); /* up to 3x full scale */
+            break;
+        case 4: {
+            static const float special[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e30f, -1e30f,
+                                            FLT_MAX, -FLT_MAX, FLT_MIN};
+            x[i] = special[cz_rng_below(&g, 10)];
+            break;
+        }
+        case 5: {
+            /* a hair either side of a rounding boundary (k + 1/2 LSB) */
+            int bits = cz_rng_below(&g, 2) ? 24 : 16;
+            float b = (float)ldexp((double)cz_rng_below(&g, 4000) - 2000.0 + 0.5, 1 - bits);
+            int side = (int)cz_rng_below(&g, 3);
+            x[i] = side == 0 ? b : nextafterf(b, side == 1 ? INFINITY : -INFINITY);
+            break;
+        }
+        default:
+            x[i] = (float)(0.7 * u);
+        }
+    }
+    return x;
+}
+
+static void assert_same(const int32_t *a, const int32_t *b, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        QCHECK(a[i] == b[i], "%s: sample %zu is %d, want %d", what, i, (int)a[i], (int)b[i]);
+}
+
+/* Every output is the exactly rounded x * scale + d, at 16 and 24 bits,
+ * with and without dither; every kernel this machine runs agrees. */
+START_TEST(test_quant_exact)
+{
+    const size_t n = 200003;
+    float *x = mixed_signal(n, 1);
+    int32_t *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+    ck_assert(want && got);
+    const size_t len[] = {n};
+    for (int bits = 16; bits <= 24; bits += 8)
+        for (int dither = 0; dither < 2; dither++) {
+            uint64_t clip = ref_run(x, want, len, 1, bits, dither, "song.wav");
+            ck_assert_uint_gt(clip, 0);
+            for (int isa = -1; isa <= quant_isa(); isa++) {
+                memset(got, 0x5a, n * sizeof *got);
+                uint64_t c = quant_pieces(x, got, len, 1, bits, dither, "song.wav", isa);
+                char what[64];
+                snprintf(what, sizeof what, "%d bits, dither %d, kernel %d", bits, dither, isa);
+                assert_same(got, want, n, what);
+                ck_assert_msg(c == clip, "%s: clipped %llu, want %llu", what,
+                              (unsigned long long)c, (unsigned long long)clip);
+            }
+        }
+    free(x);
+    free(want);
+    free(got);
+}
+END_TEST
+
+/* Random finite music: within 1.5 LSB of the input and 1 LSB of its
+ * plain rounding; without dither exactly the plain rounding. */
+START_TEST(test_quant_error_bounds)
+{
+    const size_t n = 100000;
+    float *x = malloc(n * sizeof *x);
+    int32_t *o = malloc(n * sizeof *o);
+    ck_assert(x && o);
+    cz_rng g;
+    cz_rng_init(&g, 3, "bounds");
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)cz_rng_range(&g, -0.999, 0.999);
+    for (int bits = 16; bits <= 24; bits += 8)
+        for (int dither = 0; dither < 2; dither++) {
+            const double scale = ldexp(1.0, bits - 1);
+            fz_quant q;
+            fz_quant_init(&q, bits, dither, 1, "bounds");
+            fz_quant_run(&q, x, o, n);
+            ck_assert_uint_eq(q.clipped, 0);
+            for (size_t i = 0; i < n; i++) {
+                double xs = (double)x[i] * scale, r = (double)(o[i] >> (32 - bits));
+                QCHECK((o[i] & ((1 << (32 - bits)) - 1)) == 0, "%d not left-justified", (int)o[i]);
+                if (dither) {
+                    QCHECK(fabs(r - xs) < 1.5, "%.3f -> %.0f", xs, r);
+                    QCHECK(fabs(r - nearbyint(xs)) <= 1.0, "%.3f -> %.0f", xs, r);
+                } else {
+                    QCHECK(r == nearbyint(xs), "%.3f -> %.0f", xs, r);
+                }
+            }
+        }
+    free(x);
+    free(o);
+}
+END_TEST
+
+/* TPDF: whatever the level (on an LSB step, between, at a half), the
+ * error has mean 0 and power 1/4 LSB^2 (1/6 dither + 1/12 rounding), and
+ * consecutive errors are uncorrelated. A constant 0.3 LSB comes out as
+ * -1, 0 or 1 LSB averaging 0.3. */
+START_TEST(test_quant_dither_statistics)
+{
+    const size_t n = 1 << 20;
+    float *x = malloc(n * sizeof *x);
+    int32_t *o = malloc(n * sizeof *o);
+    ck_assert(x && o);
+    const double levels[] = {0.3, 0.0, 0.5, -0.25, 1234.75};
+    for (int bits = 16; bits <= 24; bits += 8)
+        for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+            const double scale = ldexp(1.0, bits - 1);
+            const float v = (float)(levels[l] / scale);
+            const double xs = (double)v * scale;
+            for (size_t i = 0; i < n; i++)
+                x[i] = v;
+            fz_quant q;
+            fz_quant_init(&q, bits, 1, 11, "stats");
+            fz_quant_run(&q, x, o, n);
+            double mean = 0, power = 0, lag1 = 0, prev = 0;
+            for (size_t i = 0; i < n; i++) {
+                double e = (double)(o[i] >> (32 - bits)) - xs;
+                QCHECK(fabs(e) < 1.5, "%g LSB came out %d", xs, (int)(o[i] >> (32 - bits)));
+                mean += e;
+                power += e * e;
+                lag1 += e * prev;
+                prev = e;
+            }
+            mean /= (double)n;
+            power /= (double)n;
+            lag1 /= (double)n;
+            ck_assert_msg(fabs(mean) < 0.01, "%d bits, %g LSB: mean error %.4f", bits, xs, mean);
+            ck_assert_msg(fabs(power - 0.25) < 0.01, "%d bits, %g LSB: error power %.4f", bits,
+                          xs, power);
+            ck_assert_msg(fabs(lag1) < 0.01, "%d bits, %g LSB: lag-1 correlation %.4f", bits, xs,
+                          lag1);
+        }
+    free(x);
+    free(o);
+}
+END_TEST
+
+/* +-1.5 full scale clamps to the extremes; clipped counts exactly them. */
+START_TEST(test_quant_clamp)
+{
+    float x[1001];
+    int32_t o[1001];
+    size_t over = 0;
+    for (size_t i = 0; i < 1001; i++) {
+        x[i] = i % 3 == 0 ? 1.5f : i % 3 == 1 ? -1.5f : 0.25f;
+        over += i % 3 != 2;
+    }
+    for (int bits = 16; bits <= 24; bits += 8)
+        for (int dither = 0; dither < 2; dither++) {
+            fz_quant q;
+            fz_quant_init(&q, bits, dither, 5, "clamp");
+            q.clipped = 3; /* counts on across calls */
+            fz_quant_run(&q, x, o, 1001);
+            ck_assert_uint_eq(q.clipped, 3 + over);
+            for (size_t i = 0; i < 1001; i++) {
+                int32_t r = o[i] >> (32 - bits), top = (1 << (bits - 1)) - 1;
+                if (i % 3 == 0)
+                    QCHECK(r == top, "1.5 came out %d", (int)r);
+                else if (i % 3 == 1)
+                    QCHECK(r == -top - 1, "-1.5 came out %d", (int)r);
+                else
+                    QCHECK(abs(r - (1 << (bits - 3))) <= 1, "0.25 came out %d", (int)r);
+            }
+            ck_assert_int_eq(o[0], INT32_MAX - ((1 << (32 - bits)) - 1));
+            ck_assert_int_eq(o[1], INT32_MIN);
+        }
+}
+END_TEST
+
+/* NaN and infinities write 0, are not counted as clipped, and leave the
+ * other samples as they were. */
+START_TEST(test_quant_non_finite)
+{
+    const size_t n = 999;
+    float *x = malloc(n * sizeof *x), *z = malloc(n * sizeof *z);
+    int32_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    ck_assert(x && z && a && b);
+    for (size_t i = 0; i < n; i++) {
+        z[i] = 0.1f * (float)sin((double)i);
+        x[i] = i % 5 == 0 ? NAN : i % 5 == 1 ? INFINITY : i % 5 == 2 ? -INFINITY : z[i];
+    }
+    for (int bits = 16; bits <= 24; bits += 8) {
+        fz_quant qa, qb;
+        fz_quant_init(&qa, bits, 1, 9, "nan");
+        fz_quant_init(&qb, bits, 1, 9, "nan");
+        fz_quant_run(&qa, x, a, n);
+        fz_quant_run(&qb, z, b, n);
+        ck_assert_uint_eq(qa.clipped, 0);
+        for (size_t i = 0; i < n; i++)
+            QCHECK(a[i] == (i % 5 < 3 ? 0 : b[i]), "sample %zu is %d", i, (int)a[i]);
+    }
+    free(x);
+    free(z);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/* The same seed and stream give the same bytes; another stream or seed
+ * other dither; no dither does not depend on either. */
+START_TEST(test_quant_deterministic)
+{
+    const size_t n = 4096;
+    float *x = mixed_signal(n, 2);
+    int32_t *o[4];
+    for (int k = 0; k < 4; k++)
+        ck_assert_ptr_nonnull(o[k] = malloc(n * sizeof *o[k]));
+    struct {
+        uint64_t seed;
+        const char *stream;
+    } runs[4] = {{1, "song.wav"}, {1, "song.wav"}, {1, "stems/bass.wav"}, {2, "song.wav"}};
+    for (int dither = 1; dither >= 0; dither--) {
+        for (int k = 0; k < 4; k++) {
+            fz_quant q;
+            fz_quant_init(&q, 24, dither, runs[k].seed, runs[k].stream);
+            fz_quant_run(&q, x, o[k], n);
+        }
+        ck_assert(memcmp(o[0], o[1], n * sizeof *o[0]) == 0);
+        ck_assert(dither == (memcmp(o[0], o[2], n * sizeof *o[0]) != 0));
+        ck_assert(dither == (memcmp(o[0], o[3], n * sizeof *o[0]) != 0));
+    }
+    free(x);
+    for (int k = 0; k < 4; k++)
+        free(o[k]);
+}
+END_TEST
+
+/* Odd and short lengths are right; slicing a signal into pieces of even
+ * length gives the bytes of one call (each call draws ceil(n / 2) words,
+ * so odd pieces give other, equally correct, dither). */
+START_TEST(test_quant_lengths_and_slices)
+{
+    const size_t n = 5000;
+    float *x = mixed_signal(n, 4);
+    int32_t *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+    ck_assert(want && got);
+    static const size_t odd[] = {1, 3, 7, 15, 17, 31, 33, 511, 513, 1025, 2363};
+    /* pieces adding up to n */
+    static const size_t odd_pieces[] = {1, 3, 7, 15, 17, 31, 33, 511, 513, 3869};
+    static const size_t even[] = {2, 6, 16, 510, 512, 514, 1024, 2, 916, 1498};
+    for (int isa = -1; isa <= quant_isa(); isa++) {
+        for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+            uint64_t c0 = ref_run(x, want, odd + k, 1, 24, 1, "odd");
+            uint64_t c1 = quant_pieces(x, got, odd + k, 1, 24, 1, "odd", isa);
+            assert_same(got, want, odd[k], "odd length");
+            ck_assert_uint_eq(c0, c1);
+        }
+        /* all of it in odd pieces, then in even pieces vs one call */
+        uint64_t c0 = ref_run(x, want, odd_pieces, 10, 16, 1, "pieces");
+        uint64_t c1 = quant_pieces(x, got, odd_pieces, 10, 16, 1, "pieces", isa);
+        assert_same(got, want, n, "odd pieces");
+        ck_assert_uint_eq(c0, c1);
+        const size_t whole[] = {n};
+        c0 = quant_pieces(x, want, whole, 1, 16, 1, "pieces", isa);
+        c1 = quant_pieces(x, got, even, 10, 16, 1, "pieces", isa);
+        assert_same(got, want, n, "even pieces");
+        ck_assert_uint_eq(c0, c1);
+    }
+    free(x);
+    free(want);
+    free(got);
+}
+END_TEST
+
 static Suite *files_suite(void)
 {
     Suite *s = suite_create("finalization.files");
@@ -520,6 +905,13 @@ static Suite *files_suite(void)
     tcase_add_test(tc, test_formats_and_basename);
     tcase_add_test(tc, test_no_output_folder);
     tcase_add_test(tc, test_bad_options);
+    tcase_add_test(tc, test_quant_exact);
+    tcase_add_test(tc, test_quant_error_bounds);
+    tcase_add_test(tc, test_quant_dither_statistics);
+    tcase_add_test(tc, test_quant_clamp);
+    tcase_add_test(tc, test_quant_non_finite);
+    tcase_add_test(tc, test_quant_deterministic);
+    tcase_add_test(tc, test_quant_lengths_and_slices);
     suite_add_tcase(s, tc);
     return s;
 }
