@@ -367,6 +367,44 @@ START_TEST(test_stems)
 }
 END_TEST
 
+/* wav_float stems hold the exact samples (no rounding, no dither): the
+ * stem files sum to the mix. A spooled stem (audio.h) is written the same
+ * as one in memory. */
+START_TEST(test_float_stems_exact_and_spooled)
+{
+    czh *h = load("{\"stems_format\": \"wav_float\"}");
+    put_song(czh_bus(h));
+    cz_audio *mix = tone(3, 0.4, 330), *mem = tone(3, 0.2, 110), *src = tone(3, 0.2, 61), *sp = NULL;
+    ck_assert_int_eq(cz_audio_new_spooled(src->rate, src->channels, src->frames, &sp, NULL), 0);
+    ck_assert_int_eq(cz_audio_write(sp, 0, src->frames, src->samples), 0);
+    ck_assert_int_eq(cz_audio_add_stem(mix, "bass", mem), 0);
+    ck_assert_int_eq(cz_audio_add_stem(mix, "kick", sp), 0);
+    ck_assert_int_eq(cz_bus_put_audio(czh_bus(h), "mix.audio", mix), 0);
+    char *dir = new_dir();
+    czh_set_out(h, dir);
+    cz_error err = {0};
+    ck_assert_msg(czh_run(h, 3, &err) == 0, "%s", err.msg);
+    const cz_audio *want[2] = {mem, src};
+    const char *rel[2] = {"stems/bass.wav", "stems/kick.wav"};
+    for (int k = 0; k < 2; k++) {
+        SF_INFO info;
+        SNDFILE *sf;
+        float *x = read_audio(in(dir, rel[k]), &info, &sf);
+        ck_assert_int_eq(info.format, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+        ck_assert_int_eq(info.frames, (sf_count_t)want[k]->frames);
+        ck_assert_msg(!memcmp(x, want[k]->samples, want[k]->frames * 2 * sizeof(float)),
+                      "%s: not the exact samples", rel[k]);
+        const char *title = sf_get_string(sf, SF_STR_TITLE);
+        ck_assert_msg(title && strstr(title, "stem"), "%s title: %s", rel[k], title ? title : "-");
+        sf_close(sf);
+        free(x);
+    }
+    cz_audio_unref(src);
+    czh_free(h);
+    rm_dir(dir);
+}
+END_TEST
+
 /* A failed run leaves the output folder as it was: empty. */
 START_TEST(test_failure_leaves_nothing)
 {
@@ -899,6 +937,7 @@ static Suite *files_suite(void)
     tcase_add_test(tc, test_song_json);
     tcase_add_test(tc, test_song_json_minimal);
     tcase_add_test(tc, test_stems);
+    tcase_add_test(tc, test_float_stems_exact_and_spooled);
     tcase_add_test(tc, test_failure_leaves_nothing);
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_dither);
