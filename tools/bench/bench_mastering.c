@@ -92,7 +92,8 @@ static void bench_files(cz_audio *song, int runs)
 {
     const char *configs[] = {"{\"formats\": [\"wav\"]}", "{\"formats\": [\"flac\"]}",
                              "{}", "{\"formats\": [], \"stems_format\": \"wav\"}",
-                             "{\"formats\": [], \"stems_format\": \"flac\"}"};
+                             "{\"formats\": [], \"stems_format\": \"flac\"}",
+                             "{\"formats\": [], \"stems_format\": \"wav_float\"}"};
     /* Four stems for the stem figures (divide by four for one). */
     cz_audio *mix = cz_audio_clone(song);
     for (int s = 0; s < 4; s++) {
