@@ -63,6 +63,8 @@ static const cz_audio *render(czh *h)
     ck_assert_msg(czh_run(h, 7, &err) == 0, "run: %s", err.msg);
     const cz_audio *a = NULL;
     ck_assert_int_eq(cz_bus_get_audio(czh_bus(h), "production.stems", &a), 0);
+    /* the stems may come spooled (audio.h); the checks read them whole */
+    ck_assert_int_eq(cz_audio_load_all((cz_audio *)a), 0);
     return a;
 }
 
@@ -148,6 +150,29 @@ START_TEST(same_score_same_bytes)
 }
 END_TEST
 
+/* Spooled by default (the process holds 64 KB blocks, not the stems), and
+ * the same bytes as with the stems in memory. */
+START_TEST(stems_are_spooled_unless_asked_and_sound_the_same)
+{
+    czh *a = loaded(NULL), *b = loaded("{\"spool\": false}");
+    cz_error err = {0};
+    ck_assert_msg(czh_run(a, 7, &err) == 0, "run: %s", err.msg);
+    const cz_audio *x = NULL;
+    ck_assert_int_eq(cz_bus_get_audio(czh_bus(a), "production.stems", &x), 0);
+    ck_assert_ptr_null(x->samples);
+    for (uint32_t i = 0; i < x->n_stems; i++)
+        ck_assert_ptr_null(x->stems[i].audio->samples);
+    ck_assert_int_eq(cz_audio_load_all((cz_audio *)x), 0);
+    const cz_audio *y = render(b);
+    ck_assert(!memcmp(x->samples, y->samples, x->frames * 2 * sizeof(float)));
+    for (uint32_t i = 0; i < x->n_stems; i++)
+        ck_assert_msg(!memcmp(x->stems[i].audio->samples, y->stems[i].audio->samples,
+                              x->frames * 2 * sizeof(float)), "stem %s differs", x->stems[i].name);
+    czh_free(a);
+    czh_free(b);
+}
+END_TEST
+
 START_TEST(missing_soundfont_is_an_init_error_naming_option_and_path)
 {
     cz_error err = {0};
@@ -190,6 +215,7 @@ int main(void)
     tcase_add_test(tc, renders_audible_stems_named_after_tracks_at_the_rate);
     tcase_add_test(tc, drums_sound_on_the_drum_channel);
     tcase_add_test(tc, same_score_same_bytes);
+    tcase_add_test(tc, stems_are_spooled_unless_asked_and_sound_the_same);
     tcase_add_test(tc, missing_soundfont_is_an_init_error_naming_option_and_path);
     tcase_add_test(tc, missing_score_is_a_clean_error);
     suite_add_tcase(s, tc);

@@ -61,6 +61,9 @@ static const cz_option options[] = {
                     "seconds rendered after the song end so releases ring out"),
     CZ_OPTION_INT("polyphony", "256", 16, 4096, "FluidSynth voices sounding at once"),
     CZ_OPTION_FLOAT("gain", "0.5", 0.01, 2, "FluidSynth master gain (synth.gain)"),
+    CZ_OPTION_BOOL("spool", "true",
+                   "keep the stems in scratch files (audio.h, CADENZA_SPOOL_DIR) rather than in "
+                   "memory; the bytes are the same either way"),
     CZ_OPTION_BOOL("preload", "false",
                    "load every sample in init (else the presets a song uses, on first use)"),
     CZ_OPTIONS_END};
@@ -163,6 +166,7 @@ static int sf_init(const cz_init *args, void **instance, cz_error *err)
     sf->gain = cz_opt_float(o, "gain");
     sf->polyphony = (int)cz_opt_int(o, "polyphony");
     sf->preload = cz_opt_bool(o, "preload");
+    sf->spool = cz_opt_bool(o, "spool");
     fluid_settings_t *s = sf->settings = sf_settings(sf);
     if (!s) {
         sf_free(sf);
@@ -188,6 +192,15 @@ static void sf_fini(void *instance)
 {
     if (instance)
         sf_free(instance);
+}
+
+/* A stereo buffer of the song's length: spooled or in memory (option). */
+static int new_stem(const sf_instance *sf, uint64_t frames, cz_audio **out, cz_error *err)
+{
+    if (sf->spool)
+        return cz_audio_new_spooled(sf->rate, 2, frames, out, err);
+    *out = cz_audio_new(sf->rate, 2, frames);
+    return *out ? 0 : cz_err(err, CZ_ENOMEM, "out of memory");
 }
 
 static int sf_run(void *instance, cz_job *job, cz_error *err)
@@ -217,15 +230,15 @@ static int sf_run(void *instance, cz_job *job, cz_error *err)
     uint64_t song_frames = (uint64_t)llround(song_s * sf->rate);
     uint64_t frames = song_frames + (uint64_t)llround(sf->tail_s * sf->rate);
 
-    cz_audio *mix = cz_audio_new(sf->rate, 2, frames);
+    cz_audio *mix = NULL;
     cz_audio **stems = calloc(sc->n_tracks, sizeof *stems);
-    rc = mix && stems ? 0 : CZ_ENOMEM;
+    cz_error e2 = {0};
+    rc = stems ? new_stem(sf, frames, &mix, &e2) : CZ_ENOMEM;
     for (uint32_t i = 0; !rc && i < sc->n_tracks; i++)
-        if (!(stems[i] = cz_audio_new(sf->rate, 2, frames)))
-            rc = CZ_ENOMEM;
+        rc = new_stem(sf, frames, &stems[i], &e2);
     if (rc) {
-        rc = cz_err(err, CZ_ENOMEM, MOD ": out of memory for %u stems of %.1f s",
-                    sc->n_tracks, (double)frames / sf->rate);
+        rc = cz_err(err, rc, MOD ": no room for %u stems of %.1f s: %s", sc->n_tracks,
+                    (double)frames / sf->rate, e2.msg[0] ? e2.msg : "out of memory");
         goto out;
     }
 

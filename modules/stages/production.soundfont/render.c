@@ -157,19 +157,50 @@ static int nonzero(const float *a, const float *b, size_t n)
     return 0;
 }
 
-static void fade_end(cz_audio *a, uint64_t fade)
+/* Fade the last `fade` frames out, in memory or through the spool. */
+static int fade_end(cz_audio *a, uint64_t fade)
 {
-    if (!a || fade > a->frames)
-        return;
+    if (!a || fade > a->frames || !fade)
+        return 0;
     uint64_t start = a->frames - fade;
-    for (uint64_t i = 0; i < fade; i++) {
+    float *x = malloc(2 * fade * sizeof *x);
+    int rc = x ? cz_audio_read(a, start, fade, x) : CZ_ENOMEM;
+    for (uint64_t i = 0; !rc && i < fade; i++) {
         float g = (float)(fade - i) / (float)(fade + 1);
-        float *x = a->samples + 2 * (start + i);
-        if (x[0] != 0.0f || x[1] != 0.0f) {
-            x[0] *= g;
-            x[1] *= g;
-        }
+        x[2 * i] *= g;
+        x[2 * i + 1] *= g;
     }
+    if (!rc)
+        rc = cz_audio_write(a, start, fade, x);
+    free(x);
+    return rc;
+}
+
+/* The render gathers SF_STAGE frames per track (and of the sum) before
+ * writing them to the stems, so a spooled stem (audio.h) is written in
+ * 64 KB pieces; a track silent for a whole piece writes nothing. */
+typedef struct stage_blocks {
+    float *sum, **track;
+    uint8_t *dirty;
+    uint64_t at;   /* song frame of the first staged frame */
+    uint32_t fill; /* frames staged */
+} stage_blocks;
+
+static int stage_flush(stage_blocks *b, cz_audio *mix, cz_audio **stems, uint32_t nt)
+{
+    int rc = 0, any = 0;
+    for (uint32_t i = 0; !rc && i < nt; i++)
+        if (b->dirty[i]) {
+            any = 1;
+            rc = cz_audio_write(stems[i], b->at, b->fill, b->track[i]);
+        }
+    if (!rc && any)
+        rc = cz_audio_write(mix, b->at, b->fill, b->sum);
+    b->at += b->fill;
+    b->fill = 0;
+    memset(b->dirty, 0, nt);
+    memset(b->sum, 0, 2 * (size_t)SF_STAGE * sizeof *b->sum);
+    return rc;
 }
 
 int sf_kit_for_genre(const char *genre)
@@ -198,11 +229,20 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
     size_t n_ev = 0;
     float *planar = malloc((size_t)nout * SF_CHUNK * sizeof(float));
     float **outs = malloc(nout * sizeof *outs);
-    if (!planar || !outs || build_events(sc, fpt, song_frames, &ev, &n_ev)) {
+    size_t block = 2 * (size_t)SF_STAGE;
+    stage_blocks sb = {.sum = calloc((nt + 1) * block, sizeof(float)),
+                       .track = malloc(nt * sizeof *sb.track), .dirty = calloc(nt, 1)};
+    if (!planar || !outs || !sb.sum || !sb.track || !sb.dirty ||
+        build_events(sc, fpt, song_frames, &ev, &n_ev)) {
         free(planar);
         free(outs);
+        free(sb.sum);
+        free(sb.track);
+        free(sb.dirty);
         return cz_err(err, CZ_ENOMEM, "production.soundfont: out of memory for the render");
     }
+    for (uint32_t i = 0; i < nt; i++)
+        sb.track[i] = sb.sum + (i + 1) * block;
     for (uint32_t i = 0; i < nout; i++)
         outs[i] = planar + (size_t)i * SF_CHUNK;
     fluid_settings_t *settings = NULL;
@@ -212,6 +252,9 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
         free(ev);
         free(planar);
         free(outs);
+        free(sb.sum);
+        free(sb.track);
+        free(sb.dirty);
         return cz_err(err, CZ_ENOMEM, "production.soundfont: cannot create a FluidSynth synthesizer");
     }
     setup_channels(syn, sf->sfont, sfont_id, kit, job, sc);
@@ -234,12 +277,24 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
                         (double)pos / sf->rate);
             break;
         }
-        float *m = mix->samples + 2 * pos;
+        if (sb.fill + (uint32_t)len > SF_STAGE && stage_flush(&sb, mix, stems, nt)) {
+            rc = cz_err(err, CZ_EIO, "production.soundfont: cannot write the stems (scratch file: "
+                        "disk full?)");
+            break;
+        }
+        float *m = sb.sum + 2 * (size_t)sb.fill;
         for (uint32_t i = 0; i < nt; i++) {
             const float *l = outs[2 * i], *r = outs[2 * i + 1];
-            if (!nonzero(l, r, (size_t)len))
+            float *s = sb.track[i] + 2 * (size_t)sb.fill;
+            if (!nonzero(l, r, (size_t)len)) {
+                if (sb.dirty[i])
+                    memset(s, 0, 2 * (size_t)len * sizeof *s);
                 continue;
-            float *s = stems[i]->samples + 2 * pos;
+            }
+            if (!sb.dirty[i]) { /* first sound in this piece: silence before it */
+                memset(sb.track[i], 0, 2 * (size_t)sb.fill * sizeof *s);
+                sb.dirty[i] = 1;
+            }
             for (int k = 0; k < len; k++) {
                 s[2 * k] = l[k];
                 s[2 * k + 1] = r[k];
@@ -247,6 +302,7 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
                 m[2 * k + 1] += r[k];
             }
         }
+        sb.fill += (uint32_t)len;
         pos += (uint64_t)len;
         if ((++chunks & 1023) == 0 && cz_job_cancelled(job)) {
             rc = cz_err(err, CZ_ECANCELED, "production.soundfont: cancelled at %.1f s",
@@ -256,14 +312,23 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
     }
     delete_fluid_synth(syn); /* frees the proxy, not the loaded font */
     delete_fluid_settings(settings);
+    if (!rc && stage_flush(&sb, mix, stems, nt))
+        rc = cz_err(err, CZ_EIO, "production.soundfont: cannot write the stems (scratch file: "
+                    "disk full?)");
     if (!rc) {
         uint64_t fade = (uint64_t)(SF_FADE_S * sf->rate);
-        fade_end(mix, fade);
+        int bad = fade_end(mix, fade);
         for (uint32_t i = 0; i < nt; i++)
-            fade_end(stems[i], fade);
+            bad |= fade_end(stems[i], fade);
+        if (bad)
+            rc = cz_err(err, CZ_EIO, "production.soundfont: cannot fade the stems' ends (scratch "
+                        "file)");
     }
     free(ev);
     free(planar);
     free(outs);
+    free(sb.sum);
+    free(sb.track);
+    free(sb.dirty);
     return rc;
 }

@@ -12,6 +12,7 @@
 #define SF_CHANNELS 64  /* MIDI channels (= tracks) one synth renders */
 #define SF_CHUNK 1024   /* frames rendered per fluid_synth_process call */
 #define SF_FADE_S 0.01  /* fade at the very end of the buffer */
+#define SF_STAGE 8192   /* frames gathered per track between stem writes (64 KB) */
 
 typedef struct sf_instance {
     fluid_settings_t *settings;
@@ -19,7 +20,7 @@ typedef struct sf_instance {
     fluid_sfont_t *sfont;  /* lent to each job's synth */
     uint32_t rate;
     double tail_s, gain;
-    int polyphony, preload;
+    int polyphony, preload, spool;
     char path[1024];
     pthread_mutex_t lock; /* one job at a time renders on the synth */
 } sf_instance;
