@@ -101,4 +101,12 @@ set +e
 set -e
 [ "$rc" -ne 0 ] && grep -q "soundfont" "$tmp/err" && grep -q "/nonexistent/x.sf2" "$tmp/err" || { cat "$tmp/err" >&2; fail "a missing SoundFont is not named"; }
 [ ! -e "$tmp/bad" ] || fail "a missing SoundFont left files behind"
+
+# A spool folder the operator named but that cannot be used: the run fails
+# naming it, and leaves nothing behind.
+set +e
+CADENZA_SPOOL_DIR=/nonexistent/spool "$CZ" run default --prompt x --out "$tmp/bad" >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q "/nonexistent/spool" "$tmp/err" || { cat "$tmp/err" >&2; fail "an unusable CADENZA_SPOOL_DIR is not named"; }
+[ ! -e "$tmp/bad" ] || fail "an unusable spool folder left files behind"
 echo ok

@@ -568,7 +568,7 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
             }
             strip_dynamics(s, y, n, duck, mix, rv, dl);
             if ((rc = cz_audio_write(s->out, pos, n, y))) {
-                cz_err(err, rc, MOD ": cannot write stem '%s' (scratch file: disk full?)",
+                cz_err(err, rc, MOD ": cannot write stem '%s' (" CZ_SPOOL_HINT ")",
                        s->name);
                 goto fail;
             }
@@ -584,7 +584,7 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
             rc = cz_audio_write(j.dl_out, pos, n, dl);
         }
         if (rc) {
-            cz_err(err, rc, MOD ": cannot write an effect return (scratch file: disk full?)");
+            cz_err(err, rc, MOD ": cannot write an effect return (" CZ_SPOOL_HINT ")");
             goto fail;
         }
         float p = block_peak(mix, 2 * (size_t)n);
@@ -613,7 +613,7 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         if (!rc)
             rc = scale(j.mix, trim, j.y);
         if (rc) {
-            cz_err(err, rc, MOD ": cannot trim the stems for headroom (scratch file)");
+            cz_err(err, rc, MOD ": cannot trim the stems for headroom (" CZ_SPOOL_HINT ")");
             goto fail;
         }
     }

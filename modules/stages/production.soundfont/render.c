@@ -278,8 +278,8 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
             break;
         }
         if (sb.fill + (uint32_t)len > SF_STAGE && stage_flush(&sb, mix, stems, nt)) {
-            rc = cz_err(err, CZ_EIO, "production.soundfont: cannot write the stems (scratch file: "
-                        "disk full?)");
+            rc = cz_err(err, CZ_EIO,
+                        "production.soundfont: cannot write the stems (" CZ_SPOOL_HINT ")");
             break;
         }
         float *m = sb.sum + 2 * (size_t)sb.fill;
@@ -313,16 +313,16 @@ int sf_render(sf_instance *sf, cz_job *job, const cz_score *sc,
     delete_fluid_synth(syn); /* frees the proxy, not the loaded font */
     delete_fluid_settings(settings);
     if (!rc && stage_flush(&sb, mix, stems, nt))
-        rc = cz_err(err, CZ_EIO, "production.soundfont: cannot write the stems (scratch file: "
-                    "disk full?)");
+        rc = cz_err(err, CZ_EIO,
+                    "production.soundfont: cannot write the stems (" CZ_SPOOL_HINT ")");
     if (!rc) {
         uint64_t fade = (uint64_t)(SF_FADE_S * sf->rate);
         int bad = fade_end(mix, fade);
         for (uint32_t i = 0; i < nt; i++)
             bad |= fade_end(stems[i], fade);
         if (bad)
-            rc = cz_err(err, CZ_EIO, "production.soundfont: cannot fade the stems' ends (scratch "
-                        "file)");
+            rc = cz_err(err, CZ_EIO,
+                        "production.soundfont: cannot fade the stems' ends (" CZ_SPOOL_HINT ")");
     }
     free(ev);
     free(planar);

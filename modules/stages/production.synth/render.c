@@ -48,11 +48,11 @@ static int flush_block(const sy_render_args *a, cz_audio *mix, cz_audio **stems,
         any = 1;
         if (cz_audio_write(stems[i], pos, n, stage[i]))
             return cz_err(err, CZ_EIO, "production.synth: cannot write the stem of track '%s' "
-                          "(scratch file: disk full?)", names[i]);
+                          "(" CZ_SPOOL_HINT ")", names[i]);
     }
     if (any && cz_audio_write(mix, pos, n, main_blk))
-        return cz_err(err, CZ_EIO, "production.synth: cannot write the main buffer (scratch file: "
-                      "disk full?)");
+        return cz_err(err, CZ_EIO, "production.synth: cannot write the main buffer "
+                      "(" CZ_SPOOL_HINT ")");
     return 0;
 }
 

@@ -90,6 +90,10 @@ const cz_audio *cz_audio_stem(const cz_audio *a, const char *name);
 int cz_audio_new_spooled(uint32_t rate, uint32_t channels, uint64_t frames, cz_audio **out,
                          cz_error *err);
 
+/* For messages about a failed cz_audio_read/write on a spooled buffer:
+ * where the scratch files are and the likely cause. */
+#define CZ_SPOOL_HINT "scratch file in CADENZA_SPOOL_DIR, TMPDIR or /var/tmp: disk full?"
+
 /* Frames [at, at + n) of a, interleaved, into dst (n * channels floats),
  * from memory or from the spool. CZ_EINVAL when the span is not inside the
  * buffer, CZ_EIO when the scratch file cannot be read. Stems are not
