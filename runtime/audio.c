@@ -252,6 +252,24 @@ int cz_audio_new_spooled(uint32_t rate, uint32_t channels, uint64_t frames, cz_a
     return 0;
 }
 
+/* Move bytes between frame `at` of a's scratch file and memory: read into
+ * `to`, or write from `from` (the other is NULL), through short transfers
+ * and signals. */
+static int spool_io(const cz_audio *a, uint64_t at, char *to, const char *from, size_t bytes)
+{
+    off_t off = (off_t)(at * a->channels * sizeof(float));
+    for (size_t done = 0; done < bytes;) {
+        ssize_t k = from ? pwrite(a->spool_fd, from + done, bytes - done, off + (off_t)done)
+                         : pread(a->spool_fd, to + done, bytes - done, off + (off_t)done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return CZ_EIO;
+        done += (size_t)k;
+    }
+    return 0;
+}
+
 static int span_ok(const cz_audio *a, uint64_t at, uint64_t n)
 {
     return a && at <= a->frames && n <= a->frames - at;
@@ -267,16 +285,7 @@ int cz_audio_read(const cz_audio *a, uint64_t at, uint64_t n, float *dst)
             memcpy(dst, a->samples + at * a->channels, bytes);
         return 0;
     }
-    off_t off = (off_t)(at * a->channels * sizeof(float));
-    for (size_t done = 0; done < bytes;) {
-        ssize_t r = pread(a->spool_fd, (char *)dst + done, bytes - done, off + (off_t)done);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return CZ_EIO;
-        done += (size_t)r;
-    }
-    return 0;
+    return spool_io(a, at, (char *)dst, NULL, bytes);
 }
 
 int cz_audio_write(cz_audio *a, uint64_t at, uint64_t n, const float *src)
@@ -289,16 +298,7 @@ int cz_audio_write(cz_audio *a, uint64_t at, uint64_t n, const float *src)
             memmove(a->samples + at * a->channels, src, bytes);
         return 0;
     }
-    off_t off = (off_t)(at * a->channels * sizeof(float));
-    for (size_t done = 0; done < bytes;) {
-        ssize_t w = pwrite(a->spool_fd, (const char *)src + done, bytes - done, off + (off_t)done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return CZ_EIO;
-        done += (size_t)w;
-    }
-    return 0;
+    return spool_io(a, at, NULL, (const char *)src, bytes);
 }
 
 int cz_audio_load(cz_audio *a)
