@@ -30,7 +30,7 @@ void cz_env_free(cz_env *e)
     free(e);
 }
 
-static int instantiate(cz_instance *in, cz_env *env, cz_error *err)
+int cz_instance_init(cz_instance *in, cz_env *env, cz_error *err)
 {
     cz_init args = {.size = sizeof args, .instance = in->label, .options = in->options, .env = env};
     if (!in->mod->desc.init)
@@ -137,12 +137,12 @@ cz_graph *cz_graph_build(cz_pipeline *p, cz_registry *reg, int inst,
     if (d->n == before && inst) {
         cz_error err = {0};
         for (size_t i = 0; i < g->n_providers && !err.code; i++)
-            instantiate(&g->providers[i], g->env, &err);
+            cz_instance_init(&g->providers[i], g->env, &err);
         if (g->router && !err.code)
-            instantiate(g->router, g->env, &err);
+            cz_instance_init(g->router, g->env, &err);
         for (size_t i = 0; i < g->n_stages && !err.code; i++)
             for (size_t v = 0; v < g->stages[i].n_variants && !err.code; v++)
-                instantiate(&g->stages[i].variants[v], g->env, &err);
+                cz_instance_init(&g->stages[i].variants[v], g->env, &err);
         if (err.code)
             cz_diag_add(d, (cz_mark){p->file, 0, 0}, "%s", err.msg);
         else
@@ -175,55 +175,6 @@ void cz_graph_free(cz_graph *g)
     cz_env_free(g->env);
     cz_pipeline_free(g->pipe);
     free(g);
-}
-
-/* A graph of one stage running `mod` (which it takes over), for tools that
- * exercise a module alone: the test harness, `cadenza conform`. */
-cz_graph *cz_graph_single(cz_module *mod, const json_t *given, cz_registry *reg, cz_error *err)
-{
-    cz_pipeline *p = calloc(1, sizeof *p);
-    cz_graph *g = calloc(1, sizeof *g);
-    if (!p || !g) {
-        free(p);
-        free(g);
-        cz_module_unref(mod);
-        cz_err(err, CZ_ENOMEM, "out of memory");
-        return NULL;
-    }
-    const char *dot = strchr(mod->desc.name, '.');
-    p->name = cz_strdup("single");
-    p->stages = calloc(1, sizeof *p->stages);
-    p->n_stages = 1;
-    p->stages[0].name = cz_strfmt("%.*s", (int)(dot - mod->desc.name), mod->desc.name);
-    p->stages[0].variants = calloc(1, sizeof(cz_use));
-    p->stages[0].n_variants = 1;
-    cz_use *u = p->stages[0].variants;
-    u->module = cz_strdup(mod->desc.name);
-    u->with = given ? json_deep_copy(given) : json_object();
-    u->set_by = json_object();
-    u->weight = 1;
-    g->pipe = p;
-    g->reg = reg;
-    g->env = cz_env_new(reg);
-    g->stages = calloc(1, sizeof *g->stages);
-    g->n_stages = 1;
-    g->stages[0].def = &p->stages[0];
-    g->stages[0].variants = calloc(1, sizeof(cz_instance));
-    g->stages[0].n_variants = 1;
-    cz_instance *in = g->stages[0].variants;
-    in->mod = mod;
-    in->label = cz_strdup(p->stages[0].name);
-    in->weight = 1;
-    cz_diags d = {0};
-    in->options = cz_options_resolve(&mod->desc, given, NULL, NULL, &d);
-    int rc = in->options ? instantiate(in, g->env, err) : cz_err(err, CZ_EINVAL, "%s", cz_diag_first(&d));
-    cz_diag_free(&d);
-    if (rc) {
-        cz_graph_free(g);
-        return NULL;
-    }
-    g->instantiated = 1;
-    return g;
 }
 
 /* ---- dsp blocks opened by modules (dsp.h) ------------------------------- */
@@ -262,7 +213,7 @@ int cz_dsp_open_module(cz_env *env, cz_module *mod, const json_t *options, cz_ds
     }
     if (!rc) {
         dsp->in.label = cz_strdup(name);
-        rc = instantiate(&dsp->in, env, err);
+        rc = cz_instance_init(&dsp->in, env, err);
     }
     if (rc) {
         instance_free(&dsp->in);

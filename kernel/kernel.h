@@ -218,8 +218,12 @@ typedef struct cz_graph {
 cz_graph *cz_graph_build(cz_pipeline *p, cz_registry *reg, int instantiate,
                          const cz_bus *inputs, cz_diags *d);
 void cz_graph_free(cz_graph *g);
+/* Call in->mod's init with in->options (nothing to do without one); on
+ * failure in->inst stays NULL and err names label and module. */
+int cz_instance_init(cz_instance *in, cz_env *env, cz_error *err);
 /* One stage running `mod` (taken over) with options `given` (NULL:
- * defaults), instantiated; for the test harness and `cadenza conform`. */
+ * defaults), instantiated; for the test harness and `cadenza conform`
+ * (cli/single_graph.c, outside the kernel). */
 cz_graph *cz_graph_single(cz_module *mod, const json_t *given, cz_registry *reg, cz_error *err);
 /* The static port check (check.c). Keys already on `inputs` (may be NULL)
  * count as written by the job. */
