@@ -241,12 +241,12 @@ int cz_audio_new_spooled(uint32_t rate, uint32_t channels, uint64_t frames, cz_a
      * than growing a sparse file (ext4 on the development VM: 0.041 s
      * against 0.066 s for 345 MB); a file system without it gets a sparse
      * file. */
-    if (fallocate(a->spool_fd, 0, 0, (off_t)samples_bytes(a)) != 0 &&
-        ftruncate(a->spool_fd, (off_t)samples_bytes(a)) != 0) {
+    off_t bytes = (off_t)samples_bytes(a);
+    if (fallocate(a->spool_fd, 0, 0, bytes) != 0 && ftruncate(a->spool_fd, bytes) != 0) {
         int e = errno;
         cz_audio_unref(a);
         return cz_err(err, CZ_EIO, "audio: cannot size a %.0f MB scratch file in %s: %s",
-                      samples_bytes(a) / 1e6, dir, strerror(e));
+                      (double)bytes / 1e6, dir, strerror(e));
     }
     *out = a;
     return 0;
