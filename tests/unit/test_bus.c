@@ -4,6 +4,8 @@
  */
 #include <check.h>
 #include <math.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +171,22 @@ START_TEST(unusable_spool_dir_is_named)
     else
         unsetenv("CADENZA_SPOOL_DIR");
     free(keep);
+}
+END_TEST
+
+/* A scratch file that cannot be given its size (here: past the process's
+ * file size limit, as a full or quota-bound disk would) is a clean CZ_EIO
+ * naming the size and the folder, and nothing leaks. */
+START_TEST(spool_that_cannot_be_sized_is_a_clean_error)
+{
+    signal(SIGXFSZ, SIG_IGN); /* Check runs each test in its own process */
+    struct rlimit small = {1 << 20, 1 << 20};
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    cz_audio *a = NULL;
+    cz_error err = {0};
+    ck_assert_int_eq(cz_audio_new_spooled(48000, 2, 48000 * 10, &a, &err), CZ_EIO);
+    ck_assert_ptr_null(a);
+    ck_assert_msg(strstr(err.msg, "4 MB scratch file in"), "%s", err.msg);
 }
 END_TEST
 
@@ -403,6 +421,7 @@ int main(void)
     tcase_add_test(tc, audio_stems_must_match);
     tcase_add_test(tc, spooled_audio_reads_writes_copies_and_saves);
     tcase_add_test(tc, unusable_spool_dir_is_named);
+    tcase_add_test(tc, spool_that_cannot_be_sized_is_a_clean_error);
     suite_add_tcase(s, tc);
     return czh_run_suite(s);
 }
