@@ -104,15 +104,15 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
 {
     out_file of[MAX_OUTS];
     const uint64_t slice = 1u << 14;
-    int32_t *buf = malloc(slice * a->channels * sizeof *buf);
+    int32_t *buf = q ? malloc(slice * a->channels * sizeof *buf) : NULL;
     float *in = a->samples ? NULL : malloc(slice * a->channels * sizeof *in);
     int rc = 0, n = 0;
-    if (!buf || (!a->samples && !in) || n_outs > MAX_OUTS) {
+    if ((q && !buf) || (!a->samples && !in) || n_outs > MAX_OUTS) {
         rc = cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
         goto done;
     }
     for (; n < n_outs; n++)
-        if ((rc = open_out(a, q->bits, &outs[n], tags, &of[n], err)))
+        if ((rc = open_out(a, q ? q->bits : 32, &outs[n], tags, &of[n], err)))
             goto done;
     for (uint64_t f = 0; f < a->frames && !rc; f += slice) {
         sf_count_t len = (sf_count_t)(a->frames - f < slice ? a->frames - f : slice);
@@ -122,9 +122,10 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
                         "its scratch file", outs[0].name);
             break;
         }
-        fz_quant_run(q, x, buf, (size_t)len * a->channels);
+        if (q)
+            fz_quant_run(q, x, buf, (size_t)len * a->channels);
         for (int i = 0; i < n_outs && !rc; i++)
-            if (sf_writef_int(of[i].sf, buf, len) != len)
+            if ((q ? sf_writef_int(of[i].sf, buf, len) : sf_writef_float(of[i].sf, x, len)) != len)
                 rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", outs[i].name,
                             sf_strerror(of[i].sf));
     }
@@ -133,30 +134,6 @@ done:
         if (close_out(&of[i]) && !rc)
             rc = cz_err(err, CZ_EIO, "finalization.files: closing %s failed", outs[i].name);
     free(buf);
-    free(in);
-    return rc;
-}
-
-int fz_write_float(const cz_audio *a, const fz_out *out, const fz_tags *tags, cz_error *err)
-{
-    const uint64_t slice = 1u << 14;
-    float *in = a->samples ? NULL : malloc(slice * a->channels * sizeof *in);
-    if (!a->samples && !in)
-        return cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
-    out_file of;
-    int rc = open_out(a, 32, out, tags, &of, err);
-    for (uint64_t f = 0; f < a->frames && !rc; f += slice) {
-        sf_count_t len = (sf_count_t)(a->frames - f < slice ? a->frames - f : slice);
-        const float *x = a->samples ? a->samples + f * a->channels : in;
-        if (!a->samples && cz_audio_read(a, f, (uint64_t)len, in))
-            rc = cz_err(err, CZ_EIO, "finalization.files: %s: cannot read the signal back from "
-                        "its scratch file", out->name);
-        else if (sf_writef_float(of.sf, x, len) != len)
-            rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", out->name,
-                        sf_strerror(of.sf));
-    }
-    if (close_out(&of) && !rc)
-        rc = cz_err(err, CZ_EIO, "finalization.files: closing %s failed", out->name);
     free(in);
     return rc;
 }

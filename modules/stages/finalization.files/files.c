@@ -161,15 +161,10 @@ static int write_signal(fz_run *r, const fz *f, const cz_audio *a, const char *s
         outs[i] = (fz_out){.path = paths[i], .name = rels[i], .kind = kinds[i],
                            .flac_level = f->flac_level};
     }
-    if (kinds[0] == FZ_WAV_FLOAT) { /* one exact file: nothing to round */
-        int rc = fz_write_float(a, &outs[0], tags, r->err);
-        if (!rc)
-            json_array_append_new(r->files, json_string(rels[0]));
-        return rc;
-    }
+    /* float files are the exact samples: nothing to round, no quantiser */
     fz_quant q;
     fz_quant_init(&q, f->bits, f->dither, cz_job_seed(r->job), stream);
-    int rc = fz_write_audio(a, &q, outs, n, tags, r->err);
+    int rc = fz_write_audio(a, kinds[0] == FZ_WAV_FLOAT ? NULL : &q, outs, n, tags, r->err);
     if (rc)
         return rc;
     if (q.clipped)

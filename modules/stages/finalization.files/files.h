@@ -39,15 +39,12 @@ typedef struct fz_out {
     int flac_level;   /* 0..8 */
 } fz_out;
 
-/* Quantise a once with q, slice by slice, and write the same integers to
- * every file of outs (WAV and FLAC of one signal share the dither), with
- * the tags. CZ_EIO naming the file on failure, CZ_ENOMEM. */
+/* Write a to every file of outs, slice by slice, with the tags: quantised
+ * once with q (WAV and FLAC of one signal share the dither), or, with q
+ * NULL, as the exact floats (FZ_WAV_FLOAT outputs). CZ_EIO naming the
+ * file on failure, CZ_ENOMEM. */
 int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_outs,
                    const fz_tags *tags, cz_error *err);
-
-/* Write a as a 32-bit float WAV (out->kind FZ_WAV_FLOAT), slice by slice,
- * with the tags: the exact samples, no quantisation. */
-int fz_write_float(const cz_audio *a, const fz_out *out, const fz_tags *tags, cz_error *err);
 
 /* The score summary for song.json: tempo, key, mode, meter, bars,
  * sections, tracks with note counts. `key_name` spells the tonic. */
