@@ -9,7 +9,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 expect_rc() { local want=$1; shift; set +e; "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?; set -e
   [ "$rc" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "'$*' exited $rc, expected $want"; }; }
 
-"$CZ" --version | grep -Eq '^cadenza [0-9]+\.[0-9]+\.[0-9]+ \(module ABI 1\.1\)$' || fail "--version"
+"$CZ" --version | grep -Eq '^cadenza [0-9]+\.[0-9]+\.[0-9]+ \(module ABI 1\.2\)$' || fail "--version"
 for c in run validate modules inspect registry analyze conform; do
   "$CZ" "$c" --help | grep -q "usage: cadenza $c" || fail "$c --help"
 done

@@ -6,8 +6,10 @@
 #include <math.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../kernel/kernel.h"
 #include "../runtime/runtime.h"
@@ -151,6 +153,81 @@ START_TEST(spooled_audio_reads_writes_copies_and_saves)
     ck_assert_int_eq(a->spool_fd, -1);
     ck_assert(!memcmp(a->samples + 2 * 4321, blk, sizeof blk));
     cz_audio_unref(a);
+}
+END_TEST
+
+/* Publishing (audio.h): the scratch file becomes the delivered file, head +
+ * frames + tail, and from then on nobody writes those frames in place. */
+START_TEST(published_audio_is_a_file_and_read_only)
+{
+    char *dir = kit_tmpdir();
+    setenv("CADENZA_SPOOL_DIR", dir, 1); /* scratch and output on one file system */
+    cz_audio *a = NULL;
+    cz_error err = {0};
+    ck_assert_int_eq(cz_audio_new_spooled(48000, 2, 5000, &a, &err), 0);
+    float blk[2 * 5000];
+    for (int k = 0; k < 2 * 5000; k++)
+        blk[k] = (float)sin(k * 0.01);
+    ck_assert_int_eq(cz_audio_write(a, 0, 5000, blk), 0);
+    unsigned char head[CZ_SPOOL_HEAD];
+    memset(head, 'h', sizeof head);
+    const char tail[] = "the tail";
+    char *path = cz_strfmt("%s/stem.raw", dir);
+    kit_write(path, "an older file, replaced");
+    ck_assert_msg(cz_audio_publish(a, path, head, tail, sizeof tail, &err) == 0, "%s", err.msg);
+
+    size_t n = 0;
+    unsigned char *file = (unsigned char *)czh_slurp(path, &n);
+    ck_assert_ptr_nonnull(file);
+    ck_assert_uint_eq(n, CZ_SPOOL_HEAD + sizeof blk + sizeof tail);
+    ck_assert(!memcmp(file, head, sizeof head));
+    ck_assert(!memcmp(file + CZ_SPOOL_HEAD, blk, sizeof blk));
+    ck_assert(!memcmp(file + CZ_SPOOL_HEAD + sizeof blk, tail, sizeof tail));
+    free(file);
+
+    /* still readable; read-only even for its only holder */
+    float back[2 * 10];
+    ck_assert_int_eq(cz_audio_read(a, 4990, 10, back), 0);
+    ck_assert(!memcmp(back, blk + 2 * 4990, sizeof back));
+    ck_assert_int_eq(cz_audio_write(a, 0, 10, back), CZ_EINVAL);
+    ck_assert_int_eq(cz_audio_publish(a, path, head, NULL, 0, &err), CZ_ENOTSUP);
+    cz_audio *w = a;
+    cz_audio_ref(w);
+    ck_assert_int_eq(cz_audio_make_writable(&w), 0); /* a copy, spooled again */
+    ck_assert_ptr_ne(w, a);
+    ck_assert_int_eq(cz_audio_write(w, 0, 10, back), 0);
+    cz_audio_unref(w);
+    cz_audio_unref(a);
+    /* the file outlives the buffer, unchanged */
+    file = (unsigned char *)czh_slurp(path, &n);
+    ck_assert_uint_eq(n, CZ_SPOOL_HEAD + sizeof blk + sizeof tail);
+    ck_assert(!memcmp(file + CZ_SPOOL_HEAD, blk, sizeof blk));
+    free(file);
+
+    /* a buffer in memory cannot be published: the caller copies */
+    cz_audio *m = cz_audio_new(48000, 2, 10);
+    char *other = cz_strfmt("%s/memory.raw", dir);
+    ck_assert_int_eq(cz_audio_publish(m, other, head, NULL, 0, &err), CZ_ENOTSUP);
+    ck_assert_int_eq(access(other, F_OK), -1);
+    cz_audio_unref(m);
+
+    /* nor across file systems (when /dev/shm is one of its own here) */
+    struct stat shm, here;
+    if (stat("/dev/shm", &shm) == 0 && stat(dir, &here) == 0 && shm.st_dev != here.st_dev &&
+        access("/dev/shm", W_OK) == 0) {
+        setenv("CADENZA_SPOOL_DIR", "/dev/shm", 1);
+        cz_audio *x = NULL;
+        ck_assert_int_eq(cz_audio_new_spooled(48000, 1, 100, &x, &err), 0);
+        ck_assert_int_eq(cz_audio_publish(x, other, head, tail, sizeof tail, &err), CZ_ENOTSUP);
+        ck_assert_int_eq(access(other, F_OK), -1);
+        ck_assert_int_eq(cz_audio_write(x, 0, 1, back), 0); /* still its own */
+        cz_audio_unref(x);
+    }
+    unsetenv("CADENZA_SPOOL_DIR");
+    free(other);
+    free(path);
+    kit_rm(dir);
+    free(dir);
 }
 END_TEST
 
@@ -420,6 +497,7 @@ int main(void)
     tcase_add_test(tc, score_helpers);
     tcase_add_test(tc, audio_stems_must_match);
     tcase_add_test(tc, spooled_audio_reads_writes_copies_and_saves);
+    tcase_add_test(tc, published_audio_is_a_file_and_read_only);
     tcase_add_test(tc, unusable_spool_dir_is_named);
     tcase_add_test(tc, spool_that_cannot_be_sized_is_a_clean_error);
     suite_add_tcase(s, tc);

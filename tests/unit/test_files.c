@@ -368,25 +368,30 @@ START_TEST(test_stems)
 END_TEST
 
 /* wav_float stems hold the exact samples (no rounding, no dither): the
- * stem files sum to the mix. A spooled stem (audio.h) is written the same
- * as one in memory. */
+ * stem files sum to the mix. A spooled stem (audio.h) becomes its file by
+ * linking its scratch file (then its frames are read-only), and has the
+ * same bytes as a stem in memory, which is copied out. */
 START_TEST(test_float_stems_exact_and_spooled)
 {
     czh *h = load("{\"stems_format\": \"wav_float\"}");
     put_song(czh_bus(h));
+    char *dir = new_dir();
+    setenv("CADENZA_SPOOL_DIR", dir, 1); /* on the output's file system */
     cz_audio *mix = tone(3, 0.4, 330), *mem = tone(3, 0.2, 110), *src = tone(3, 0.2, 61), *sp = NULL;
     ck_assert_int_eq(cz_audio_new_spooled(src->rate, src->channels, src->frames, &sp, NULL), 0);
     ck_assert_int_eq(cz_audio_write(sp, 0, src->frames, src->samples), 0);
+    cz_audio_ref(src);
     ck_assert_int_eq(cz_audio_add_stem(mix, "bass", mem), 0);
     ck_assert_int_eq(cz_audio_add_stem(mix, "kick", sp), 0);
+    ck_assert_int_eq(cz_audio_add_stem(mix, "kic2", src), 0); /* same frames, in memory */
     ck_assert_int_eq(cz_bus_put_audio(czh_bus(h), "mix.audio", mix), 0);
-    char *dir = new_dir();
     czh_set_out(h, dir);
     cz_error err = {0};
     ck_assert_msg(czh_run(h, 3, &err) == 0, "%s", err.msg);
-    const cz_audio *want[2] = {mem, src};
-    const char *rel[2] = {"stems/bass.wav", "stems/kick.wav"};
-    for (int k = 0; k < 2; k++) {
+    unsetenv("CADENZA_SPOOL_DIR");
+    const cz_audio *want[3] = {mem, src, src};
+    const char *rel[3] = {"stems/bass.wav", "stems/kick.wav", "stems/kic2.wav"};
+    for (int k = 0; k < 3; k++) {
         SF_INFO info;
         SNDFILE *sf;
         float *x = read_audio(in(dir, rel[k]), &info, &sf);
@@ -396,9 +401,27 @@ START_TEST(test_float_stems_exact_and_spooled)
                       "%s: not the exact samples", rel[k]);
         const char *title = sf_get_string(sf, SF_STR_TITLE);
         ck_assert_msg(title && strstr(title, "stem"), "%s title: %s", rel[k], title ? title : "-");
+        const char *artist = sf_get_string(sf, SF_STR_ARTIST);
+        ck_assert_msg(artist && !strcmp(artist, "Cadenza"), "%s artist", rel[k]);
         sf_close(sf);
         free(x);
     }
+    /* linked, not copied: the spooled stem's frames are the file's now */
+    float one[2] = {0, 0};
+    ck_assert_int_eq(cz_audio_write(sp, 0, 1, one), CZ_EINVAL);
+    /* one layout by either route: header and frames byte for byte, the
+     * tags differ only in the stem's name */
+    size_t n1, n2;
+    char *linked = czh_slurp(in(dir, rel[1]), &n1), *copied = czh_slurp(in(dir, rel[2]), &n2);
+    ck_assert_uint_eq(n1, n2);
+    size_t frames_end = CZ_SPOOL_HEAD + src->frames * 2 * sizeof(float);
+    ck_assert(!memcmp(linked, copied, frames_end));
+    size_t diff = 0;
+    for (size_t i = frames_end; i < n1; i++)
+        diff += linked[i] != copied[i];
+    ck_assert_uint_eq(diff, 1); /* "kick" against "kic2" */
+    free(linked);
+    free(copied);
     cz_audio_unref(src);
     czh_free(h);
     rm_dir(dir);

@@ -128,7 +128,7 @@ END_TEST
 START_TEST(descriptor_layout_is_pinned)
 {
     ck_assert_int_eq(CZ_ABI_MAJOR, 1);
-    ck_assert_int_eq(CZ_ABI_MINOR, 1);
+    ck_assert_int_eq(CZ_ABI_MINOR, 2);
     ck_assert_str_eq(CZ_ENTRY_SYMBOL, "cadenza_module_v1");
     ck_assert_uint_eq(sizeof(cz_module_desc), 104);
     ck_assert_uint_eq(offsetof(cz_module_desc, size), 0);

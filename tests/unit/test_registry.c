@@ -52,7 +52,7 @@ START_TEST(scan_survives_crashes_and_reports_refusals)
     ck_assert_ptr_nonnull(e);
     ck_assert_str_eq(json_string_value(json_object_get(e, "kind")), "stage");
     ck_assert_str_eq(json_string_value(json_object_get(e, "version")), "1.2.3");
-    ck_assert_str_eq(json_string_value(json_object_get(e, "abi")), "1.1");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "abi")), "1.2");
     ck_assert_uint_eq(strlen(json_string_value(json_object_get(e, "sha256"))), 64);
     const json_t *opt = json_array_get(json_object_get(e, "options"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(opt, "name")), "value");

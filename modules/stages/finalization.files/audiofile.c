@@ -4,8 +4,8 @@
  * The signal is quantised a slice at a time (pcm.c) and each slice goes to
  * every output file before the next: no song-sized integer buffer, and the
  * WAV and the FLAC hold the very same samples. A spooled signal (the stems,
- * see audio.h) is read a slice at a time the same way. Float WAV files
- * (stems that must sum to the mix exactly) skip the quantiser.
+ * see audio.h) is read a slice at a time the same way. Float WAV stems are
+ * floatwav.c's.
  *
  * Tags: libsndfile writes title, artist, genre, comment and software as a
  * RIFF LIST/INFO chunk in WAV (INAM, IART, IGNR, ICMT, ISFT) and as Vorbis
@@ -47,9 +47,7 @@ static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags 
                     out_file *f, cz_error *err)
 {
     *f = (out_file){.sf = NULL, .fd = -1};
-    int sub = o->kind == FZ_WAV_FLOAT ? SF_FORMAT_FLOAT
-              : bits == 16            ? SF_FORMAT_PCM_16
-                                      : SF_FORMAT_PCM_24;
+    int sub = bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24;
     SF_INFO info = {.samplerate = (int)a->rate, .channels = (int)a->channels,
                     .format = (o->kind == FZ_FLAC ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | sub};
     if (!sf_format_check(&info)) {
@@ -65,7 +63,7 @@ static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags 
      * system time on ext4 here). Only advice: no space is kept beyond what
      * the file will hold, and a file system without it just grows. */
     if (o->kind != FZ_FLAC) {
-        off_t bytes = (off_t)a->frames * a->channels * (sub == SF_FORMAT_FLOAT ? 4 : bits / 8);
+        off_t bytes = (off_t)a->frames * a->channels * (bits / 8);
         (void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, bytes);
     }
     SNDFILE *sf = f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE);
@@ -79,10 +77,6 @@ static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags 
         double level = o->flac_level / 8.0; /* libsndfile maps 0..1 onto FLAC levels 0..8 */
         sf_command(sf, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
     }
-    /* No PEAK chunk in float WAVs: it costs a pass over every sample and
-     * says nothing a reader needs (cadenza analyze measures peaks). */
-    if (o->kind == FZ_WAV_FLOAT)
-        sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     const struct {
         int id;
         const char *v;
@@ -104,15 +98,15 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
 {
     out_file of[MAX_OUTS];
     const uint64_t slice = 1u << 14;
-    int32_t *buf = q ? malloc(slice * a->channels * sizeof *buf) : NULL;
+    int32_t *buf = malloc(slice * a->channels * sizeof *buf);
     float *in = a->samples ? NULL : malloc(slice * a->channels * sizeof *in);
     int rc = 0, n = 0;
-    if ((q && !buf) || (!a->samples && !in) || n_outs > MAX_OUTS) {
+    if (!buf || (!a->samples && !in) || n_outs > MAX_OUTS) {
         rc = cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
         goto done;
     }
     for (; n < n_outs; n++)
-        if ((rc = open_out(a, q ? q->bits : 32, &outs[n], tags, &of[n], err)))
+        if ((rc = open_out(a, q->bits, &outs[n], tags, &of[n], err)))
             goto done;
     for (uint64_t f = 0; f < a->frames && !rc; f += slice) {
         sf_count_t len = (sf_count_t)(a->frames - f < slice ? a->frames - f : slice);
@@ -122,10 +116,9 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
                         "its scratch file", outs[0].name);
             break;
         }
-        if (q)
-            fz_quant_run(q, x, buf, (size_t)len * a->channels);
+        fz_quant_run(q, x, buf, (size_t)len * a->channels);
         for (int i = 0; i < n_outs && !rc; i++)
-            if ((q ? sf_writef_int(of[i].sf, buf, len) : sf_writef_float(of[i].sf, x, len)) != len)
+            if (sf_writef_int(of[i].sf, buf, len) != len)
                 rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", outs[i].name,
                             sf_strerror(of[i].sf));
     }

@@ -144,6 +144,7 @@ typedef struct fz_run {
     cz_job *job;
     json_t *files; /* relative paths written */
     cz_error *err;
+    int linked, copied; /* float stems delivered by linking or by copying */
 } fz_run;
 
 /* Write one signal to the files named rels[0..n) (kinds[i]), quantised
@@ -161,10 +162,17 @@ static int write_signal(fz_run *r, const fz *f, const cz_audio *a, const char *s
         outs[i] = (fz_out){.path = paths[i], .name = rels[i], .kind = kinds[i],
                            .flac_level = f->flac_level};
     }
-    /* float files are the exact samples: nothing to round, no quantiser */
     fz_quant q;
     fz_quant_init(&q, f->bits, f->dither, cz_job_seed(r->job), stream);
-    int rc = fz_write_audio(a, kinds[0] == FZ_WAV_FLOAT ? NULL : &q, outs, n, tags, r->err);
+    int rc, linked = 0;
+    /* float files are the exact samples: nothing to round, no quantiser */
+    if (kinds[0] == FZ_WAV_FLOAT) {
+        rc = fz_write_float_wav(a, &outs[0], tags, &linked, r->err);
+        r->linked += linked;
+        r->copied += !rc && !linked;
+    } else {
+        rc = fz_write_audio(a, &q, outs, n, tags, r->err);
+    }
     if (rc)
         return rc;
     if (q.clipped)
@@ -354,6 +362,10 @@ static int fz_run_stage(void *instance, cz_job *job, cz_error *err)
     if ((rc = write_json(&r, f, doc)))
         goto done;
     cz_job_log(job, CZ_LOG_INFO, "wrote %zu files", json_array_size(r.files));
+    if (r.linked + r.copied)
+        cz_job_log(job, CZ_LOG_DEBUG, "float stems: %d linked from their scratch files, %d "
+                   "copied (in memory, or the spool folder is on another file system)",
+                   r.linked, r.copied);
     rc = cz_bus_put_json(bus, "finalization.files", json_incref(r.files));
     if (rc)
         cz_err(err, rc, "finalization.files: cannot put finalization.files");

@@ -27,8 +27,8 @@ typedef struct fz_tags {
     const char *title, *artist, *genre, *comment, *software;
 } fz_tags;
 
-/* WAV and FLAC hold quantised PCM; FZ_WAV_FLOAT holds the float samples
- * exactly (no rounding, so no dither). */
+/* WAV and FLAC hold quantised PCM (fz_write_audio); FZ_WAV_FLOAT holds
+ * the float samples exactly, no rounding, so no dither (fz_write_float_wav). */
 typedef enum fz_kind { FZ_WAV, FZ_FLAC, FZ_WAV_FLOAT } fz_kind;
 
 /* One file to write. */
@@ -39,12 +39,18 @@ typedef struct fz_out {
     int flac_level;   /* 0..8 */
 } fz_out;
 
-/* Write a to every file of outs, slice by slice, with the tags: quantised
- * once with q (WAV and FLAC of one signal share the dither), or, with q
- * NULL, as the exact floats (FZ_WAV_FLOAT outputs). CZ_EIO naming the
- * file on failure, CZ_ENOMEM. */
+/* Write a to every file of outs (FZ_WAV, FZ_FLAC), slice by slice, with
+ * the tags, quantised once with q (WAV and FLAC of one signal share the
+ * dither). CZ_EIO naming the file on failure, CZ_ENOMEM. */
 int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_outs,
                    const fz_tags *tags, cz_error *err);
+
+/* Write a as the 32-bit float WAV o (floatwav.c): a spooled signal's
+ * scratch file becomes the file when it can (*linked = 1), else the same
+ * bytes are copied out. CZ_EINVAL past the 4 GB a WAV holds, CZ_EIO naming
+ * the file, CZ_ENOMEM. */
+int fz_write_float_wav(const cz_audio *a, const fz_out *o, const fz_tags *tags, int *linked,
+                       cz_error *err);
 
 /* The score summary for song.json: tempo, key, mode, meter, bars,
  * sections, tracks with note counts. `key_name` spells the tonic. */

@@ -33,7 +33,8 @@ enum {
     CZ_EPROTO = -10,    /* the peer answered, but not in the expected format */
     CZ_EBUSY = -11,     /* resource in use (breaker open, budget spent) */
     CZ_ECANCELED = -12, /* the job was cancelled */
-    CZ_EINTERNAL = -13  /* a bug: a broken invariant, please report it */
+    CZ_EINTERNAL = -13, /* a bug: a broken invariant, please report it */
+    CZ_ENOTSUP = -14    /* not possible here (ABI 1.2): take the ordinary way instead */
 };
 
 /* Room for one sentence with a file:line:col and a path in it. */

@@ -51,7 +51,7 @@ extern "C" {
 #define CZ_ABI_MAJOR 1u
 /* Minor versions add without breaking: 1.1 added spooled audio (audio.h);
  * the host loads audio in full for stages built against 1.0. */
-#define CZ_ABI_MINOR 1u
+#define CZ_ABI_MINOR 2u
 #define CZ_ENTRY_SYMBOL "cadenza_module_v1"
 
 typedef enum cz_kind {
