@@ -37,6 +37,30 @@ cz_audio *cz_audio_new(uint32_t rate, uint32_t channels, uint64_t frames)
     return a;
 }
 
+cz_audio *cz_audio_recycle(cz_audio *donor, uint32_t rate, uint32_t channels, uint64_t frames)
+{
+    if (!donor)
+        return cz_audio_new(rate, channels, frames);
+    size_t want = (size_t)frames * channels;
+    if (!rate || !channels || channels > 64 || frames > (UINT64_C(1) << 40) ||
+        __atomic_load_n(&donor->refs, __ATOMIC_ACQUIRE) != 1 || !donor->samples ||
+        want > (size_t)donor->frames * donor->channels) {
+        cz_audio_unref(donor);
+        return cz_audio_new(rate, channels, frames);
+    }
+    cz_audio *a = calloc(1, sizeof *a);
+    if (!a) {
+        cz_audio_unref(donor);
+        return NULL;
+    }
+    *a = (cz_audio){.rate = rate, .channels = channels, .frames = frames, .refs = 1,
+                    .spool_fd = -1, .samples = donor->samples};
+    donor->samples = NULL;
+    cz_audio_unref(donor);
+    memset(a->samples, 0, (want ? want : 1) * sizeof(float));
+    return a;
+}
+
 /* The samples of src into dst (same shape; either may be spooled). */
 static int copy_samples(cz_audio *dst, const cz_audio *src)
 {

@@ -231,6 +231,47 @@ START_TEST(published_audio_is_a_file_and_read_only)
 }
 END_TEST
 
+/* cz_audio_recycle: the donor's memory when it is the caller's alone,
+ * always zeroed, never another holder's samples. */
+START_TEST(recycle_reuses_only_what_nobody_else_holds)
+{
+    cz_audio *d = cz_audio_new(48000, 2, 1000);
+    for (int k = 0; k < 2000; k++)
+        d->samples[k] = 0.5f;
+    ck_assert_int_eq(cz_audio_add_stem(d, "s", cz_audio_new(48000, 2, 1000)), 0);
+    float *mem = d->samples;
+    cz_audio *r = cz_audio_recycle(d, 44100, 1, 1500); /* fewer samples: fits */
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_eq(r->samples, mem);
+    ck_assert(r->rate == 44100 && r->channels == 1 && r->frames == 1500 && r->n_stems == 0);
+    for (int k = 0; k < 1500; k++)
+        ck_assert(r->samples[k] == 0.0f);
+
+    /* shared: the other holder keeps its samples, the result is new */
+    r->samples[7] = 1.0f;
+    cz_audio_ref(r);
+    cz_audio *n = cz_audio_recycle(r, 44100, 1, 1500);
+    ck_assert_ptr_ne(n->samples, mem);
+    ck_assert(r->samples[7] == 1.0f && n->samples[7] == 0.0f);
+    cz_audio_unref(n);
+    /* too small for the shape asked: new memory */
+    n = cz_audio_recycle(r, 48000, 2, 1000);
+    ck_assert_ptr_nonnull(n);
+    for (int k = 0; k < 2000; k++)
+        ck_assert(n->samples[k] == 0.0f);
+    cz_audio_unref(n);
+
+    /* a spooled donor has no memory to give */
+    cz_audio *sp = NULL;
+    ck_assert_int_eq(cz_audio_new_spooled(48000, 2, 100, &sp, NULL), 0);
+    n = cz_audio_recycle(sp, 48000, 2, 100);
+    ck_assert_ptr_nonnull(n->samples);
+    ck_assert_int_eq(n->spool_fd, -1);
+    cz_audio_unref(n);
+    ck_assert_ptr_null(cz_audio_recycle(cz_audio_new(48000, 2, 10), 0, 2, 10));
+}
+END_TEST
+
 /* A spool folder the operator named but that cannot be used is an error
  * naming it, never a silent fallback elsewhere. */
 START_TEST(unusable_spool_dir_is_named)
@@ -498,6 +539,7 @@ int main(void)
     tcase_add_test(tc, audio_stems_must_match);
     tcase_add_test(tc, spooled_audio_reads_writes_copies_and_saves);
     tcase_add_test(tc, published_audio_is_a_file_and_read_only);
+    tcase_add_test(tc, recycle_reuses_only_what_nobody_else_holds);
     tcase_add_test(tc, unusable_spool_dir_is_named);
     tcase_add_test(tc, spool_that_cannot_be_sized_is_a_clean_error);
     suite_add_tcase(s, tc);

@@ -194,10 +194,13 @@ static void sf_fini(void *instance)
         sf_free(instance);
 }
 
-/* A stereo buffer of the song's length: spooled or in memory (option). */
-static int new_stem(const sf_instance *sf, uint64_t frames, cz_audio **out, cz_error *err)
+/* A stereo buffer of the song's length: a stem spooled or in memory (the
+ * option); the main sum always in memory (audio.h: only stems are spooled,
+ * and mixing reuses its memory for the mix). */
+static int new_stem(const sf_instance *sf, int stem, uint64_t frames, cz_audio **out,
+                    cz_error *err)
 {
-    if (sf->spool)
+    if (sf->spool && stem)
         return cz_audio_new_spooled(sf->rate, 2, frames, out, err);
     *out = cz_audio_new(sf->rate, 2, frames);
     return *out ? 0 : cz_err(err, CZ_ENOMEM, "out of memory");
@@ -233,9 +236,9 @@ static int sf_run(void *instance, cz_job *job, cz_error *err)
     cz_audio *mix = NULL;
     cz_audio **stems = calloc(sc->n_tracks, sizeof *stems);
     cz_error e2 = {0};
-    rc = stems ? new_stem(sf, frames, &mix, &e2) : CZ_ENOMEM;
+    rc = stems ? new_stem(sf, 0, frames, &mix, &e2) : CZ_ENOMEM;
     for (uint32_t i = 0; !rc && i < sc->n_tracks; i++)
-        rc = new_stem(sf, frames, &stems[i], &e2);
+        rc = new_stem(sf, 1, frames, &stems[i], &e2);
     if (rc) {
         rc = cz_err(err, rc, MOD ": no room for %u stems of %.1f s: %s", sc->n_tracks,
                     (double)frames / sf->rate, e2.msg[0] ? e2.msg : "out of memory");

@@ -73,6 +73,16 @@ void cz_audio_unref(const cz_audio *a);
  * buffer in place instead of allocating a second one. */
 int cz_audio_make_writable(cz_audio **a);
 
+/* A zero-filled in-memory buffer of the given shape, without stems, that
+ * reuses donor's sample memory when it can (ABI 1.2): donor is in memory,
+ * nobody else holds it and its samples are at least as many. Takes over
+ * the caller's reference to donor either way (its stems are released with
+ * it). For a stage that turns one song-length buffer into another: zeroing
+ * memory already touched is several times cheaper than first touching
+ * fresh pages (on the development VM, 7 ms against 30 ms for 69 MB). NULL
+ * when out of memory or when the shape is invalid (as cz_audio_new). */
+cz_audio *cz_audio_recycle(cz_audio *donor, uint32_t rate, uint32_t channels, uint64_t frames);
+
 /* Attach `stem` under `name`, taking over the caller's reference.
  * CZ_EINVAL when rate, channels or length differ, or the name is taken
  * (the reference is released then too). */
