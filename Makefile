@@ -24,7 +24,7 @@ OPT := -O2
 endif
 
 # Install what is missing before anything else needs it.
-DEP_PKGS := yaml-0.1 jansson libcurl sndfile fftw3f libebur128 fluidsynth check libmicrohttpd libpq
+DEP_PKGS := yaml-0.1 jansson libcurl sndfile flac fftw3f libebur128 fluidsynth check libmicrohttpd libpq
 ifneq ($(shell pkg-config --exists $(DEP_PKGS) 2>/dev/null && echo yes),yes)
 $(info make: some libraries are missing; running tools/install-deps)
 DEP_STATUS := $(shell tools/install-deps >&2 && echo ok)

@@ -25,6 +25,10 @@ for p in "${prompts[@]}"; do
     || fail "pipeline failed for: $p"
   for f in song.wav song.flac song.mid song.json; do [ -s "$tmp/s$i/$f" ] || fail "$f missing for: $p"; done
   ls "$tmp/s$i"/stems/*.wav >/dev/null 2>&1 || fail "no stems for: $p"
+  # the reference decoder checks the FLAC's frames and its MD5 of the audio
+  flac -t -s "$tmp/s$i/song.flac" || fail "flac -t rejects song.flac for: $p"
+  metaflac --show-tag=BPM "$tmp/s$i/song.flac" | grep -Eq '^BPM=[0-9.]+$' || fail "no BPM tag for: $p"
+  metaflac --show-tag=KEY "$tmp/s$i/song.flac" | grep -Eq '^KEY=[A-G]' || fail "no KEY tag for: $p"
   "$CZ" analyze --json "$tmp/s$i/song.flac" "$tmp/s$i/song.wav" > "$tmp/a$i.json" || fail "analyze failed for: $p"
   $PY - "$tmp/a$i.json" "$p" <<'PY' || exit 1
 import json, math, sys

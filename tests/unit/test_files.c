@@ -222,6 +222,15 @@ START_TEST(test_wav_and_flac_read_back)
     cz_bus_get_audio(czh_bus(h), "master.audio", &master);
     check_audio_file(in(dir, "song.wav"), SF_FORMAT_WAV, 24, master, pipeline_name(h));
     check_audio_file(in(dir, "song.flac"), SF_FORMAT_FLAC, 24, master, pipeline_name(h));
+    /* FLAC carries tempo and key as Vorbis comments of their own (what
+     * taggers and DJ software read), beside the comment */
+    size_t n = 0;
+    char *flac = czh_slurp(in(dir, "song.flac"), &n);
+    ck_assert_ptr_nonnull(flac);
+    ck_assert_ptr_nonnull(memmem(flac, n < 65536 ? n : 65536, "BPM=100", 7));
+    ck_assert_ptr_nonnull(memmem(flac, n < 65536 ? n : 65536, "KEY=A minor", 11));
+    ck_assert_ptr_nonnull(memmem(flac, n < 65536 ? n : 65536, "TITLE=Night Drive", 17));
+    free(flac);
     const json_t *files = NULL;
     ck_assert_int_eq(cz_bus_get_json(czh_bus(h), "finalization.files", &files), 0);
     ck_assert_uint_eq(json_array_size(files), 3);

@@ -1,5 +1,6 @@
 /*
- * audiofile.c - writing WAV and FLAC with libsndfile, tags included.
+ * audiofile.c - writing WAV (libsndfile) and FLAC (libFLAC, flac.c), tags
+ * included.
  *
  * The signal is quantised a slice at a time (pcm.c) and each slice goes to
  * every output file before the next: no song-sized integer buffer, and the
@@ -8,12 +9,11 @@
  * floatwav.c's.
  *
  * Tags: libsndfile writes title, artist, genre, comment and software as a
- * RIFF LIST/INFO chunk in WAV (INAM, IART, IGNR, ICMT, ISFT) and as Vorbis
- * comments in FLAC (TITLE, ARTIST, GENRE, COMMENT, SOFTWARE). It has no
- * string id for tempo or key (nor a way to add other Vorbis comments such
- * as BPM), so those go in the comment: "120 bpm, A minor, seed 42,
- * pipeline pop". No date is written: the same seed must give the same
- * bytes.
+ * RIFF LIST/INFO chunk in WAV (INAM, IART, IGNR, ICMT, ISFT); INFO has no
+ * field for tempo or key, so the comment carries them: "120 bpm, A minor,
+ * seed 42, pipeline pop". A FLAC gets the same as Vorbis comments (TITLE,
+ * ARTIST, GENRE, COMMENT, ENCODER) plus BPM and KEY of their own. No date
+ * is written: the same seed must give the same bytes.
  */
 #define _GNU_SOURCE /* fallocate */
 #include <errno.h>
@@ -27,29 +27,34 @@
 
 #define MAX_OUTS 4
 
-/* An open output: libsndfile's handle on a descriptor we own (so every
- * path closes it exactly once, whatever libsndfile does on failure). */
+/* An open output: a WAV is libsndfile's handle on a descriptor we own (so
+ * every path closes it exactly once, whatever libsndfile does on failure);
+ * a FLAC is libFLAC's (flac.c). */
 typedef struct out_file {
     SNDFILE *sf;
     int fd;
+    fz_flac *flac;
 } out_file;
 
-/* sf_close then close; non-zero if either failed. */
+/* Finish and close; non-zero if any of it failed. */
 static int close_out(out_file *f)
 {
     int bad = f->sf && sf_close(f->sf) != 0;
     bad |= f->fd >= 0 && close(f->fd) != 0;
-    *f = (out_file){.sf = NULL, .fd = -1};
+    bad |= fz_flac_close(f->flac);
+    *f = (out_file){.sf = NULL, .fd = -1, .flac = NULL};
     return bad;
 }
 
 static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags *tags,
                     out_file *f, cz_error *err)
 {
-    *f = (out_file){.sf = NULL, .fd = -1};
+    *f = (out_file){.sf = NULL, .fd = -1, .flac = NULL};
+    if (o->kind == FZ_FLAC)
+        return fz_flac_open(o, a->rate, a->channels, bits, a->frames, tags, &f->flac, err);
     int sub = bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24;
     SF_INFO info = {.samplerate = (int)a->rate, .channels = (int)a->channels,
-                    .format = (o->kind == FZ_FLAC ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | sub};
+                    .format = SF_FORMAT_WAV | sub};
     if (!sf_format_check(&info)) {
         return cz_err(err, CZ_EINVAL, "finalization.files: %s: libsndfile cannot write %u channels "
                       "at %u Hz", o->name, a->channels, a->rate);
@@ -62,20 +67,13 @@ static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags 
      * writes cheaper than growing the file page by page (a third less
      * system time on ext4 here). Only advice: no space is kept beyond what
      * the file will hold, and a file system without it just grows. */
-    if (o->kind != FZ_FLAC) {
-        off_t bytes = (off_t)a->frames * a->channels * (bits / 8);
-        (void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, bytes);
-    }
+    (void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)a->frames * a->channels * (bits / 8));
     SNDFILE *sf = f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE);
     if (!sf) {
         int rc = cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
                         sf_strerror(NULL));
         close_out(f);
         return rc;
-    }
-    if (o->kind == FZ_FLAC) {
-        double level = o->flac_level / 8.0; /* libsndfile maps 0..1 onto FLAC levels 0..8 */
-        sf_command(sf, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
     }
     const struct {
         int id;
@@ -117,10 +115,14 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
             break;
         }
         fz_quant_run(q, x, buf, (size_t)len * a->channels);
-        for (int i = 0; i < n_outs && !rc; i++)
-            if (sf_writef_int(of[i].sf, buf, len) != len)
-                rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", outs[i].name,
-                            sf_strerror(of[i].sf));
+        for (int i = 0; i < n_outs && !rc; i++) {
+            if (of[i].flac && fz_flac_write(of[i].flac, buf, (size_t)len))
+                rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s",
+                            outs[i].name, fz_flac_error(of[i].flac));
+            else if (of[i].sf && sf_writef_int(of[i].sf, buf, len) != len)
+                rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s",
+                            outs[i].name, sf_strerror(of[i].sf));
+        }
     }
 done:
     for (int i = 0; i < n; i++)

@@ -329,8 +329,12 @@ static int fz_run_stage(void *instance, cz_job *job, cz_error *err)
         cl += snprintf(comment + cl, sizeof comment - (size_t)cl, "%s, ", key);
     snprintf(comment + cl, sizeof comment - (size_t)cl, "seed %llu, pipeline %s",
              (unsigned long long)cz_job_seed(job), pipeline ? pipeline : "?");
+    char bpm_s[32] = "";
+    if (bpm > 0)
+        snprintf(bpm_s, sizeof bpm_s, "%g", bpm);
     fz_tags tags = {.title = title && *title ? title : "Untitled", .artist = "Cadenza",
-                    .genre = genre, .comment = comment, .software = "Cadenza finalization.files"};
+                    .genre = genre, .comment = comment, .software = "Cadenza finalization.files",
+                    .bpm = bpm_s, .key = key};
 
     fz_run r = {.job = job, .files = json_array(), .err = err};
     json_t *doc = NULL;

@@ -22,9 +22,12 @@ typedef struct fz_quant {
 void fz_quant_init(fz_quant *q, int bits, int dither, uint64_t seed, const char *stream);
 void fz_quant_run(fz_quant *q, const float *in, int32_t *out, size_t n);
 
-/* Tags written into every audio file. Strings may be NULL. */
+/* Tags written into every audio file. Strings may be NULL. bpm and key
+ * ("112", "A minor") are FLAC's own Vorbis comments; a WAV's INFO chunk has
+ * no field for them, so the comment carries them too. */
 typedef struct fz_tags {
     const char *title, *artist, *genre, *comment, *software;
+    const char *bpm, *key;
 } fz_tags;
 
 /* WAV and FLAC hold quantised PCM (fz_write_audio); FZ_WAV_FLOAT holds
@@ -51,6 +54,19 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
  * the file, CZ_ENOMEM. */
 int fz_write_float_wav(const cz_audio *a, const fz_out *o, const fz_tags *tags, int *linked,
                        cz_error *err);
+
+/* A FLAC being written with libFLAC (flac.c): 4096-sample blocks at the
+ * given level, the tags as Vorbis comments, MD5 kept. Samples come as the
+ * quantiser's left-justified ints. open: CZ_EINVAL for a format libFLAC
+ * refuses, CZ_EIO when the file cannot be made; write: CZ_EIO, CZ_ENOMEM
+ * (fz_flac_error says why); close finishes the file, non-zero on failure,
+ * and takes NULL. */
+typedef struct fz_flac fz_flac;
+int fz_flac_open(const fz_out *o, uint32_t rate, uint32_t channels, int bits, uint64_t frames,
+                 const fz_tags *tags, fz_flac **out, cz_error *err);
+int fz_flac_write(fz_flac *f, const int32_t *pcm, size_t frames);
+const char *fz_flac_error(const fz_flac *f);
+int fz_flac_close(fz_flac *f);
 
 /* The score summary for song.json: tempo, key, mode, meter, bars,
  * sections, tracks with note counts. `key_name` spells the tonic. */
