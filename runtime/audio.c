@@ -290,24 +290,34 @@ int cz_audio_new_spooled(uint32_t rate, uint32_t channels, uint64_t frames, cz_a
     return 0;
 }
 
-/* Move bytes between frame `at` of a's scratch file and memory: read into
- * `to`, or write from `from` (the other is NULL), through short transfers
- * and signals. */
-static int spool_io(const cz_audio *a, uint64_t at, char *to, const char *from, size_t bytes)
+/* Move bytes between byte `off` of a file and memory: read into `to`, or
+ * write from `from` (the other is NULL), through short transfers and
+ * signals. -1 with errno on failure. */
+static int file_io(int fd, off_t off, char *to, const char *from, size_t bytes)
 {
-    off_t off = CZ_SPOOL_HEAD + (off_t)(at * a->channels * sizeof(float));
     for (size_t done = 0; done < bytes;) {
-        ssize_t k = from ? pwrite(a->spool_fd, from + done, bytes - done, off + (off_t)done)
-                         : pread(a->spool_fd, to + done, bytes - done, off + (off_t)done);
+        ssize_t k = from ? pwrite(fd, from + done, bytes - done, off + (off_t)done)
+                         : pread(fd, to + done, bytes - done, off + (off_t)done);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0 && errno == EBADF && from)
-            return CZ_EINVAL; /* published: read-only from now on */
-        if (k <= 0)
-            return CZ_EIO;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO; /* a scratch file shorter than its frames */
+            return -1;
+        }
         done += (size_t)k;
     }
     return 0;
+}
+
+/* Frames from `at` of a's scratch file to or from memory (see file_io). */
+static int spool_io(const cz_audio *a, uint64_t at, char *to, const char *from, size_t bytes)
+{
+    off_t off = CZ_SPOOL_HEAD + (off_t)(at * a->channels * sizeof(float));
+    if (!file_io(a->spool_fd, off, to, from, bytes))
+        return 0;
+    return errno == EBADF && from ? CZ_EINVAL /* published: read-only from now on */
+                                  : CZ_EIO;
 }
 
 static int span_ok(const cz_audio *a, uint64_t at, uint64_t n)
@@ -381,19 +391,6 @@ int cz_audio_load_all(cz_audio *a)
  * folder on another file system than the output, or no /proc cannot be
  * linked, and the caller copies instead. */
 
-static int write_at(int fd, const void *p, size_t n, off_t off)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t k = pwrite(fd, (const char *)p + done, n - done, off + (off_t)done);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        done += (size_t)k;
-    }
-    return 0;
-}
-
 int cz_audio_publish(const cz_audio *a, const char *path, const void *head, const void *tail,
                      size_t tail_len, cz_error *err)
 {
@@ -404,8 +401,8 @@ int cz_audio_publish(const cz_audio *a, const char *path, const void *head, cons
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", a->spool_fd);
     off_t end = CZ_SPOOL_HEAD + (off_t)samples_bytes(a);
-    if (write_at(a->spool_fd, head, CZ_SPOOL_HEAD, 0) ||
-        (tail_len && write_at(a->spool_fd, tail, tail_len, end))) {
+    if (file_io(a->spool_fd, 0, NULL, head, CZ_SPOOL_HEAD) ||
+        file_io(a->spool_fd, end, NULL, tail, tail_len)) {
         int e = errno;
         (void)ftruncate(a->spool_fd, end);
         return cz_err(err, CZ_EIO, "audio: cannot write the header of %s (%s): %s", path,

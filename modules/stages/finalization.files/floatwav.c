@@ -26,9 +26,9 @@
 #define _GNU_SOURCE /* fallocate */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "files.h"
 
@@ -119,19 +119,6 @@ static void wav_head(const cz_audio *a, uint64_t data, size_t tail, unsigned cha
     put32(put_id(p, "data"), (uint32_t)data);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t k = write(fd, (const char *)p + done, n - done);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        done += (size_t)k;
-    }
-    return 0;
-}
-
 /* The ordinary route: head, the frames a slice at a time, tail. */
 static int copy_out(const cz_audio *a, const fz_out *o, const unsigned char *head,
                     const unsigned char *tail, size_t tail_len, cz_error *err)
@@ -139,20 +126,21 @@ static int copy_out(const cz_audio *a, const fz_out *o, const unsigned char *hea
     const uint64_t slice = 1u << 14;
     uint64_t data = a->frames * a->channels * 4;
     float *buf = malloc(slice * a->channels * sizeof *buf);
-    if (!buf)
-        return cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
-    int fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    FILE *f = buf ? fopen(o->path, "wbe") : NULL;
+    if (!f) {
+        int rc = buf ? cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
+                              strerror(errno))
+                     : cz_err(err, CZ_ENOMEM, "finalization.files: out of memory");
         free(buf);
-        return cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
-                      strerror(errno));
+        return rc;
     }
     /* the size is known: allocate the blocks at once (see audiofile.c) */
-    (void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(CZ_SPOOL_HEAD + data + tail_len));
-    int bad = write_all(fd, head, CZ_SPOOL_HEAD), rc = 0;
-    for (uint64_t f = 0; f < a->frames && !bad && !rc; f += slice) {
-        uint64_t n = a->frames - f < slice ? a->frames - f : slice;
-        if (cz_audio_read(a, f, n, buf)) {
+    (void)fallocate(fileno(f), FALLOC_FL_KEEP_SIZE, 0, (off_t)(CZ_SPOOL_HEAD + data + tail_len));
+    int rc = 0;
+    fwrite(head, 1, CZ_SPOOL_HEAD, f);
+    for (uint64_t at = 0; at < a->frames && !ferror(f); at += slice) {
+        uint64_t n = a->frames - at < slice ? a->frames - at : slice;
+        if (cz_audio_read(a, at, n, buf)) {
             rc = cz_err(err, CZ_EIO, "finalization.files: %s: cannot read the stem back from its "
                         "scratch file (%s)", o->name, CZ_SPOOL_HINT);
             break;
@@ -162,14 +150,14 @@ static int copy_out(const cz_audio *a, const fz_out *o, const unsigned char *hea
             for (uint64_t i = 0; i < n * a->channels; i++)
                 w[i] = __builtin_bswap32(w[i]);
         }
-        bad = write_all(fd, buf, n * a->channels * sizeof *buf);
+        fwrite(buf, sizeof *buf, n * a->channels, f);
     }
-    bad = bad || (!rc && write_all(fd, tail, tail_len));
-    int e = errno;
-    bad |= close(fd) != 0;
+    fwrite(tail, 1, tail_len, f);
+    int bad = ferror(f), e = errno;
+    bad |= fclose(f) != 0;
     if (bad && !rc)
         rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", o->name,
-                    strerror(e));
+                    strerror(bad && !e ? EIO : e));
     free(buf);
     return rc;
 }
