@@ -4,18 +4,19 @@
  * Each band is one biquad in transposed direct form II (two state words per
  * band and channel), computed in double precision: TDF2 keeps its state
  * small and double keeps low, high-Q bands (20 Hz at 96 kHz) accurate and
- * stable. The channel pair of stereo audio runs in one two-lane vector and
- * the bands of a group in one sample loop, so the CPU overlaps the bands'
- * recurrences instead of waiting on each in turn.
+ * stable. Stereo, what the console feeds, runs in stereo.c: the same
+ * filters four frames at a time in state-space form, so the recurrences'
+ * latency is paid once per block instead of once per sample. Other channel
+ * counts run one channel and band at a time here.
  *
  * Coefficients depend on the sample rate, which the dsp API gives with the
  * first block; they are computed then (and again if it ever changes, which
  * also resets the state). State carries over between process() calls, so
  * any split of a signal into blocks gives the same output.
  *
- * Denormals: after each internal chunk a state word below 1e-30 is set to
- * zero, so a long silence never leaves the filters computing on subnormal
- * numbers (which are ~100x slower on x86).
+ * Denormals: every 4096 frames a state word below 1e-30 is set to zero, so
+ * a long silence never leaves the filters computing on subnormal numbers
+ * (which are ~100x slower on x86).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,18 +25,18 @@
 #include <cadenza/cadenza.h>
 
 #include "bands.h"
+#include "stereo.h"
 
 #define CHUNK 4096 /* frames between denormal flushes */
-#define GROUP 4    /* bands run together in one sample loop */
-
-typedef double v2d __attribute__((vector_size(16)));
 
 typedef struct eqb {
     eq_band bands[EQ_MAX_BANDS];
     int n_bands;       /* after dropping identity bands */
     uint32_t rate, channels;
     eq_coef coef[EQ_MAX_BANDS];
-    double *z;         /* [band][channel][2] state */
+    double *z;         /* [band][channel][2] state, other than stereo */
+    eqs *st;           /* stereo */
+    int isa;           /* stereo kernel build (EQS_ISA_*) */
 } eqb;
 
 static const cz_option options[] = {
@@ -55,6 +56,7 @@ static int eqb_init(const cz_init *args, void **instance, cz_error *err)
         free(e);
         return rc;
     }
+    e->isa = eqs_isa_detect();
     *instance = e;
     return 0;
 }
@@ -65,60 +67,29 @@ static void eqb_fini(void *instance)
     if (!e)
         return;
     free(e->z);
+    free(e->st);
     free(e);
 }
 
 static int eqb_setup(eqb *e, uint32_t channels, uint32_t rate, cz_error *err)
 {
     free(e->z);
-    e->z = calloc((size_t)e->n_bands * channels * 2 + 1, sizeof(double));
-    if (!e->z)
+    free(e->st);
+    e->z = NULL;
+    e->st = NULL;
+    if (channels == 2)
+        e->st = malloc(sizeof *e->st);
+    else
+        e->z = calloc((size_t)e->n_bands * channels * 2, sizeof(double));
+    if (!e->z && !e->st)
         return cz_err(err, CZ_ENOMEM, "dsp.eq_biquad: out of memory");
     for (int b = 0; b < e->n_bands; b++)
         eq_band_coef(&e->bands[b], rate, &e->coef[b]);
+    if (e->st)
+        eqs_design(e->st, e->coef, e->n_bands, e->isa);
     e->rate = rate;
     e->channels = channels;
     return 0;
-}
-
-/* Stereo: up to GROUP bands [b0, b0+nb) over frames, both channels in one
- * vector. Always inlined with a constant nb so the state stays in
- * registers. */
-static inline __attribute__((always_inline)) void
-run_stereo(eqb *e, int b0, const int nb, float *s, uint64_t frames)
-{
-    v2d cb0[GROUP], cb1[GROUP], cb2[GROUP], ca1[GROUP], ca2[GROUP];
-    v2d z1[GROUP], z2[GROUP];
-#pragma GCC unroll 4
-    for (int k = 0; k < nb; k++) {
-        const eq_coef *c = &e->coef[b0 + k];
-        double *z = e->z + (size_t)(b0 + k) * 4;
-        cb0[k] = (v2d){c->b0, c->b0};
-        cb1[k] = (v2d){c->b1, c->b1};
-        cb2[k] = (v2d){c->b2, c->b2};
-        ca1[k] = (v2d){c->a1, c->a1};
-        ca2[k] = (v2d){c->a2, c->a2};
-        z1[k] = (v2d){z[0], z[2]};
-        z2[k] = (v2d){z[1], z[3]};
-    }
-    for (uint64_t i = 0; i < frames; i++) {
-        v2d x = {s[2 * i], s[2 * i + 1]};
-#pragma GCC unroll 4
-        for (int k = 0; k < nb; k++) {
-            v2d y = cb0[k] * x + z1[k];
-            z1[k] = cb1[k] * x - ca1[k] * y + z2[k];
-            z2[k] = cb2[k] * x - ca2[k] * y;
-            x = y;
-        }
-        s[2 * i] = (float)x[0];
-        s[2 * i + 1] = (float)x[1];
-    }
-#pragma GCC unroll 4
-    for (int k = 0; k < nb; k++) {
-        double *z = e->z + (size_t)(b0 + k) * 4;
-        z[0] = z1[k][0], z[2] = z1[k][1];
-        z[1] = z2[k][0], z[3] = z2[k][1];
-    }
 }
 
 /* Any channel count: one channel and one band at a time. */
@@ -159,26 +130,18 @@ static int eqb_process(void *instance, float *samples, uint64_t frames,
                       channels, rate);
     if (!e->n_bands || !frames)
         return 0;
-    if (!e->z || rate != e->rate || channels != e->channels) {
+    if ((!e->z && !e->st) || rate != e->rate || channels != e->channels) {
         int rc = eqb_setup(e, channels, rate, err);
         if (rc)
             return rc;
     }
+    if (e->st) {
+        eqs_process(e->st, samples, frames);
+        return 0;
+    }
     for (uint64_t done = 0; done < frames;) {
         uint64_t n = frames - done < CHUNK ? frames - done : CHUNK;
-        float *s = samples + done * channels;
-        if (channels == 2) {
-            for (int b = 0; b < e->n_bands; b += GROUP) {
-                switch (e->n_bands - b) {
-                case 1: run_stereo(e, b, 1, s, n); break;
-                case 2: run_stereo(e, b, 2, s, n); break;
-                case 3: run_stereo(e, b, 3, s, n); break;
-                default: run_stereo(e, b, 4, s, n); break;
-                }
-            }
-        } else {
-            run_generic(e, s, n, channels);
-        }
+        run_generic(e, samples + done * channels, n, channels);
         flush_denormals(e);
         done += n;
     }
