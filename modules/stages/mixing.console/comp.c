@@ -31,28 +31,24 @@ void comp_init(comp *c, const comp_spec *s, float level_db, uint32_t rate)
     c->gr = 0;
 }
 
-static inline float static_curve(const comp *c, float lvl)
+/* The soft-knee static curve on four levels (dB) at a time. */
+static inline v4f static_curve(const comp *c, v4f lvl)
 {
-    float over = lvl - c->thr;
-    if (2 * over < -c->knee)
-        return 0;
-    if (2 * fabsf(over) <= c->knee) {
-        float t = over + c->knee / 2;
-        return c->slope * t * t / (2 * c->knee);
-    }
-    return c->slope * over;
+    v4f over = lvl - c->thr;
+    v4f t = over + c->knee / 2;
+    v4f knee = c->slope * t * t / (2 * c->knee);
+    v4f abs_over = (v4f)((v4i)over & 0x7fffffff);
+    v4f r = v4_select(2 * abs_over <= c->knee, knee, c->slope * over);
+    return v4_select(2 * over < -c->knee, v4_splat(0.0f), r);
 }
 
+/* Largest |x| of n stereo frames (the period's last, short or odd). */
 static float period_peak(const float *x, uint32_t n)
 {
     uint32_t m = 2 * n, i = 0;
     v4f mx = {0, 0, 0, 0};
-    const v4i absmask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-    for (; i + 4 <= m; i += 4) {
-        v4f v = (v4f)((v4i)v4_load(x + i) & absmask);
-        v4i gt = v > mx;
-        mx = (v4f)((gt & (v4i)v) | (~gt & (v4i)mx));
-    }
+    for (; i + 4 <= m; i += 4)
+        mx = v4_max((v4f)((v4i)v4_load(x + i) & 0x7fffffff), mx);
     float r = mx[0];
     for (int k = 1; k < 4; k++)
         r = mx[k] > r ? mx[k] : r;
@@ -75,20 +71,77 @@ static float period_ms(const float *x, uint32_t n)
     return s / (float)m;
 }
 
-float comp_period(comp *c, const float *x, uint32_t n)
+/* The same two measures on four whole periods at once: four independent
+ * chains instead of one (each period summed in the same order as above,
+ * so the same bits), one value per lane. */
+static v4f peak4(const float *x)
 {
-    if (!c->active || !n)
-        return c->makeup;
-    float lvl;
-    if (c->rms) {
-        float ms = period_ms(x, n);
-        c->ms = ms + c->rms_coef * (c->ms - ms) + 1e-20f;
-        lvl = 3.0103f * fast_log2(c->ms + 1e-18f); /* 10 log10 */
-    } else {
-        lvl = 6.0206f * fast_log2(period_peak(x, n) + 1e-9f); /* 20 log10 */
+    v4f m[4] = {{0}};
+    for (uint32_t i = 0; i < 2 * CTL; i += 4)
+        for (int q = 0; q < 4; q++)
+            m[q] = v4_max((v4f)((v4i)v4_load(x + q * 2 * CTL + i) & 0x7fffffff), m[q]);
+    v4f r;
+    for (int q = 0; q < 4; q++) {
+        r[q] = m[q][0];
+        for (int k = 1; k < 4; k++)
+            r[q] = m[q][k] > r[q] ? m[q][k] : r[q];
     }
-    float target = static_curve(c, lvl);
-    float k = target < c->gr ? c->att : c->rel;
-    c->gr = target + k * (c->gr - target);
-    return c->gr + c->makeup;
+    return r;
+}
+
+static v4f ms4(const float *x)
+{
+    v4f a[4] = {{0}};
+    for (uint32_t i = 0; i < 2 * CTL; i += 4)
+        for (int q = 0; q < 4; q++) {
+            v4f v = v4_load(x + q * 2 * CTL + i);
+            a[q] += v * v;
+        }
+    v4f s;
+    for (int q = 0; q < 4; q++)
+        s[q] = a[q][0] + a[q][1] + a[q][2] + a[q][3];
+    return s / (float)(2 * CTL);
+}
+
+/* Detector level in dB of each of the np periods of n frames at x, into
+ * lvl (np rounded up to a multiple of 4 values). */
+static void detect(comp *c, const float *x, uint32_t n, uint32_t np, float *lvl)
+{
+    uint32_t full = n / CTL, p = 0;
+    float v[BLOCK / CTL] = {0};
+    for (; p + 4 <= full; p += 4)
+        v4_store(v + p, c->rms ? ms4(x + 2 * (size_t)p * CTL) : peak4(x + 2 * (size_t)p * CTL));
+    for (; p < np; p++) {
+        uint32_t m = n - p * CTL < CTL ? n - p * CTL : CTL;
+        const float *xp = x + 2 * (size_t)p * CTL;
+        v[p] = c->rms ? period_ms(xp, m) : period_peak(xp, m);
+    }
+    if (c->rms) /* the 10 ms smoothing, then 10 log10 */
+        for (p = 0; p < np; p++) {
+            c->ms = v[p] + c->rms_coef * (c->ms - v[p]) + 1e-20f;
+            v[p] = c->ms + 1e-18f;
+        }
+    float k = c->rms ? 3.0103f : 6.0206f, eps = c->rms ? 0.0f : 1e-9f;
+    for (p = 0; p < np; p += 4)
+        v4_store(lvl + p, k * v4_log2(v4_load(v + p) + eps));
+}
+
+void comp_block(comp *c, const float *x, uint32_t n, float *gdb)
+{
+    uint32_t np = (n + CTL - 1) / CTL;
+    if (!c->active) {
+        for (uint32_t p = 0; p < np; p++)
+            gdb[p] = c->makeup;
+        return;
+    }
+    float lvl[BLOCK / CTL];
+    detect(c, x, n, np, lvl);
+    for (uint32_t p = 0; p < np; p += 4)
+        v4_store(lvl + p, static_curve(c, v4_load(lvl + p)));
+    for (uint32_t p = 0; p < np; p++) { /* attack/release on the gain change */
+        float target = lvl[p];
+        float k = target < c->gr ? c->att : c->rel;
+        c->gr = target + k * (c->gr - target);
+        gdb[p] = c->gr + c->makeup;
+    }
 }

@@ -16,6 +16,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
 
 #include <cadenza/cadenza.h>
 
@@ -38,37 +41,72 @@ static inline void v4_store(float *p, v4f v)
 
 /* ---- fast math for control-rate envelopes (no libm per period) ---------- */
 
+/* Each is written once, on four lanes: the compressor runs it on four
+ * control periods at a time, and the scalar form is lane 0 of the same
+ * operations, so both give the same bits. */
+
+static inline v4f v4_splat(float x)
+{
+    return (v4f){x, x, x, x};
+}
+
+/* Lane-wise a > b ? a : b (b where either is NaN). */
+static inline v4f v4_max(v4f a, v4f b)
+{
+#ifdef __SSE__
+    return (v4f)_mm_max_ps((__m128)a, (__m128)b);
+#else
+    v4i gt = a > b;
+    return (v4f)((gt & (v4i)a) | (~gt & (v4i)b));
+#endif
+}
+
+/* Lane-wise c ? a : b, c a comparison result (all ones or all zeros). */
+static inline v4f v4_select(v4i c, v4f a, v4f b)
+{
+    return (v4f)((c & (v4i)a) | (~c & (v4i)b));
+}
+
 /* log2(x) for x > 0, |error| < 2e-5 (atanh series on the mantissa). */
+static inline v4f v4_log2(v4f x)
+{
+    v4i u = (v4i)x;
+    v4i e = ((u >> 23) & 255) - 127;
+    v4f m = (v4f)((u & 0x7fffff) | 0x3f800000); /* mantissa in [1, 2) */
+    v4f t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+    v4f s = t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7))));
+    return __builtin_convertvector(e, v4f) + s * 2.8853900818f; /* 2 / ln 2 */
+}
+
+/* 2^x, relative error < 2e-6 (degree-6 Taylor of e^(f ln 2)); 0 below
+ * -126, saturating above 126. */
+static inline v4f v4_exp2(v4f x)
+{
+    v4i under = x < -126.0f;
+    x = v4_select(under, v4_splat(0.0f), x); /* keeps the conversions in range */
+    x = v4_select(x > 126.0f, v4_splat(126.0f), x);
+    v4f fl = __builtin_convertvector(__builtin_convertvector(x, v4i), v4f);
+    fl -= (v4f)((fl > x) & (v4i)v4_splat(1.0f)); /* floor */
+    v4f f = (x - fl) * 0.6931471806f;
+    v4f p = 1.0f + f * (1.0f + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 +
+            f * (1.0f / 120 + f * (1.0f / 720))))));
+    v4f scale = (v4f)((__builtin_convertvector(fl, v4i) + 127) << 23);
+    return (v4f)(~under & (v4i)(p * scale));
+}
+
 static inline float fast_log2(float x)
 {
-    union { float f; uint32_t u; } v = {.f = x};
-    int e = (int)((v.u >> 23) & 255u) - 127;
-    v.u = (v.u & 0x7fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
-    float t = (v.f - 1.0f) / (v.f + 1.0f), t2 = t * t;
-    float s = t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7))));
-    return (float)e + s * 2.8853900818f; /* 2 / ln 2 */
+    return v4_log2(v4_splat(x))[0];
 }
 
-/* 2^x, relative error < 2e-6 (degree-6 Taylor of e^(f ln 2)). */
 static inline float fast_exp2(float x)
 {
-    if (x < -126.0f)
-        return 0.0f;
-    if (x > 126.0f)
-        x = 126.0f;
-    float fl = (float)(int)x;
-    if (fl > x)
-        fl -= 1.0f;
-    float f = (x - fl) * 0.6931471806f;
-    float p = 1 + f * (1 + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 +
-              f * (1.0f / 120 + f * (1.0f / 720))))));
-    union { float f; uint32_t u; } v = {.u = (uint32_t)((int)fl + 127) << 23};
-    return p * v.f;
+    return v4_exp2(v4_splat(x))[0];
 }
 
-static inline float db_to_lin(float db)
+static inline v4f v4_db_to_lin(v4f db)
 {
-    return fast_exp2(db * 0.1660964047f); /* log2(10) / 20 */
+    return v4_exp2(db * 0.1660964047f); /* log2(10) / 20 */
 }
 
 /* ---- presets (presets.c) ----------------------------------------------- */
@@ -133,9 +171,9 @@ typedef struct comp {
 } comp;
 
 void comp_init(comp *c, const comp_spec *s, float level_db, uint32_t rate);
-/* Gain change in dB (reduction + makeup) for one period of n stereo
- * frames. */
-float comp_period(comp *c, const float *x, uint32_t n);
+/* Gain change in dB (reduction + makeup) of each control period of a
+ * block of n <= BLOCK stereo frames: ceil(n / CTL) values into gdb. */
+void comp_block(comp *c, const float *x, uint32_t n, float *gdb);
 
 /* ---- channel strip (strip.c) ------------------------------------------- */
 

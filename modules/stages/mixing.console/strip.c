@@ -102,13 +102,15 @@ int block_silent(const float *y, size_t count)
 
 /* The gain ramp of one control period, applied in place, added to the mix
  * and to the send buses that exist (a constant per call site, so each
- * variant compiles to its own tight loop). */
+ * variant compiles to its own tight loop). The frame counter is kept as a
+ * float: whole numbers this small are exact, so it equals (float)i. */
 static inline __attribute__((always_inline)) void
 apply_period(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base,
              v4f inc, v4f srv, v4f sdl, const int has_rv, const int has_dl)
 {
-    for (uint32_t i = 0; i < pairs; i++) {
-        v4f v = v4_load(x + 4 * i) * (base + inc * (float)i);
+    v4f fi = {0, 0, 0, 0};
+    for (uint32_t i = 0; i < pairs; i++, fi += 1.0f) {
+        v4f v = v4_load(x + 4 * i) * (base + inc * fi);
         v4_store(x + 4 * i, v);
         v4_store(mx + 4 * i, v4_load(mx + 4 * i) + v);
         if (has_rv)
@@ -118,21 +120,33 @@ apply_period(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base
     }
 }
 
+/* The strip's linear gain of each control period of the block: the
+ * compressor's change, staging and fader, the sidechain's share. */
+static void period_gains(strip *s, const float *y, uint32_t n, const float *duck, float *g)
+{
+    uint32_t np = (n + CTL - 1) / CTL;
+    comp_block(&s->comp, y, n, g);
+    for (uint32_t p = 0; p < np; p++) {
+        g[p] += s->gain_db;
+        if (duck)
+            g[p] += s->duck * duck[p];
+    }
+    for (uint32_t p = 0; p < np; p += 4)
+        v4_store(g + p, v4_db_to_lin(v4_load(g + p)));
+}
+
 void strip_dynamics(strip *s, float *y, uint32_t n, const float *duck,
                     float *mix, float *rv, float *dl)
 {
     int has_rv = rv && s->send_rv > 0, has_dl = dl && s->send_dl > 0;
-    v4f srv = {s->send_rv, s->send_rv, s->send_rv, s->send_rv};
-    v4f sdl = {s->send_dl, s->send_dl, s->send_dl, s->send_dl};
+    v4f srv = v4_splat(s->send_rv), sdl = v4_splat(s->send_dl);
+    float gain[BLOCK / CTL] = {0};
+    period_gains(s, y, n, duck, gain);
     for (uint32_t k0 = 0, p = 0; k0 < n; k0 += CTL, p++) {
         uint32_t m = n - k0 < CTL ? n - k0 : CTL;
         size_t off = 2 * (size_t)k0;
         float *x = y + off;
-        float gdb = comp_period(&s->comp, x, m) + s->gain_db;
-        if (duck)
-            gdb += s->duck * duck[p];
-        float g = db_to_lin(gdb);
-        float tl = g * s->pan_l, tr = g * s->pan_r;
+        float tl = gain[p] * s->pan_l, tr = gain[p] * s->pan_r;
         if (!s->started) {
             s->gl = tl, s->gr = tr;
             s->started = 1;
