@@ -11,9 +11,11 @@
  *
  * With `--dump FILE` it instead writes the output of every band set over
  * the signal (float, interleaved, one set after another) to FILE, so two
- * builds can be compared sample by sample.
+ * builds can be compared sample by sample. With `--input WAV` the signal is
+ * that stereo file instead (e.g. a stem of a rendered song).
  */
 #include <math.h>
+#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,21 @@ static float *signal_new(uint64_t frames)
     return x;
 }
 
+/* A stereo sound file as interleaved floats; exits on failure. */
+static float *signal_load(const char *path, uint64_t *frames)
+{
+    SF_INFO info = {0};
+    SNDFILE *f = sf_open(path, SFM_READ, &info);
+    if (!f || info.channels != 2) {
+        fprintf(stderr, "bench_eq: %s: %s\n", path, f ? "not stereo" : sf_strerror(NULL));
+        exit(1);
+    }
+    float *x = malloc((size_t)info.frames * 2 * sizeof *x);
+    *frames = (uint64_t)sf_readf_float(f, x, info.frames);
+    sf_close(f);
+    return x;
+}
+
 static cz_dsp *open_set(cz_env *env, const char *bands)
 {
     char opts[2048];
@@ -104,9 +121,11 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    const char *dump = NULL;
-    if (argc > 2 && !strcmp(argv[1], "--dump"))
-        dump = argv[2], argc -= 2, argv += 2;
+    const char *dump = NULL, *input = NULL;
+    while (argc > 2 && (!strcmp(argv[1], "--dump") || !strcmp(argv[1], "--input"))) {
+        *(argv[1][2] == 'd' ? &dump : &input) = argv[2];
+        argc -= 2, argv += 2;
+    }
     double seconds = argc > 1 ? atof(argv[1]) : 30;
     int runs = argc > 2 ? atoi(argv[2]) : 7;
     if (runs < 1 || runs > 100)
@@ -120,15 +139,16 @@ int main(int argc, char **argv)
     }
     cz_env *env = cz_env_new(reg);
     uint64_t frames = (uint64_t)(seconds * RATE);
-    float *src = signal_new(frames), *x = malloc(frames * 2 * sizeof *x);
+    float *src = input ? signal_load(input, &frames) : signal_new(frames);
+    float *x = malloc(frames * 2 * sizeof *x);
     FILE *out = dump ? fopen(dump, "wb") : NULL;
     if (dump && !out) {
         perror(dump);
         return 1;
     }
     if (!dump)
-        printf("dsp.eq_biquad, %.0f s stereo at %u Hz in %u-frame blocks, median of %d\n",
-               seconds, RATE, BLOCK, runs);
+        printf("dsp.eq_biquad, %.1f s stereo at %u Hz in %u-frame blocks, median of %d\n",
+               (double)frames / RATE, RATE, BLOCK, runs);
     for (size_t s = 0; s < N_SETS; s++) {
         double t[100];
         int bands = 1;

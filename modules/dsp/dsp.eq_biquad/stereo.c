@@ -17,6 +17,8 @@
 #include "stereo.h"
 
 #define CHUNK 4096 /* frames between denormal flushes (a multiple of 4) */
+#define GROUP 4    /* bands in one loop over the samples */
+#define SPAN 1024  /* frames a longer cascade takes group by group */
 
 typedef double v8d __attribute__((vector_size(64)));
 typedef double v4d __attribute__((vector_size(32)));
@@ -112,35 +114,64 @@ INL void band_block(const eqs_band *b, v8d *xp, v4d *s)
     *xp = y;
 }
 
-/* nblk whole blocks at s through all n bands; n is a constant where
- * inlined with one, so the states stay in registers. Between bands the
- * signal stays in double. */
-INL void blocks_body(eqs *q, float *s, uint64_t nblk, const int n)
+/* nblk whole blocks through bands [k0, k0 + n), in place: float samples
+ * at fs, or doubles at ds (the other NULL). Inlined with n and the NULL
+ * constant, so the states stay in registers and the branches go away.
+ * Between the bands the signal stays in double. */
+INL void blocks_body(eqs *q, int k0, const int n, float *fs, double *ds, uint64_t nblk)
 {
-    v4d st[EQ_MAX_BANDS];
+    v4d st[GROUP];
     for (int k = 0; k < n; k++)
-        st[k] = LD4(q->state[k]);
+        st[k] = LD4(q->state[k0 + k]);
     for (uint64_t i = 0; i < nblk; i++) {
-        v8d x = __builtin_convertvector(*(const v8fu *)(s + 8 * i), v8d);
+        v8d x = fs ? __builtin_convertvector(*(const v8fu *)(fs + 8 * i), v8d) : LD8(ds + 8 * i);
 #pragma GCC unroll 4
         for (int k = 0; k < n; k++)
-            band_block(&q->band[k], &x, &st[k]);
-        *(v8fu *)(s + 8 * i) = __builtin_convertvector(x, v8f);
+            band_block(&q->band[k0 + k], &x, &st[k]);
+        if (fs)
+            *(v8fu *)(fs + 8 * i) = __builtin_convertvector(x, v8f);
+        else
+            *(v8du *)(ds + 8 * i) = x;
     }
     for (int k = 0; k < n; k++)
-        *(v4du *)q->state[k] = st[k];
+        *(v4du *)q->state[k0 + k] = st[k];
 }
 
-#define KERNEL(name, attr)                                               \
-    static attr void name(eqs *q, float *s, uint64_t nblk)               \
-    {                                                                    \
-        switch (q->n) {                                                  \
-        case 1: blocks_body(q, s, nblk, 1); break;                       \
-        case 2: blocks_body(q, s, nblk, 2); break;                       \
-        case 3: blocks_body(q, s, nblk, 3); break;                       \
-        case 4: blocks_body(q, s, nblk, 4); break;                       \
-        default: blocks_body(q, s, nblk, q->n); break;                   \
-        }                                                                \
+/* The kernel: up to GROUP bands in one loop over the float samples; a
+ * longer cascade group by group over a double copy of SPAN frames at a
+ * time (so the signal stays in double between groups too). */
+#define KERNEL(name, attr)                                                      \
+    static attr void name##_group(eqs *q, int k0, int n, float *fs, double *ds, \
+                                  uint64_t nblk)                                \
+    {                                                                           \
+        switch (n) {                                                            \
+        case 1: fs ? blocks_body(q, k0, 1, fs, NULL, nblk)                      \
+                   : blocks_body(q, k0, 1, NULL, ds, nblk); break;              \
+        case 2: fs ? blocks_body(q, k0, 2, fs, NULL, nblk)                      \
+                   : blocks_body(q, k0, 2, NULL, ds, nblk); break;              \
+        case 3: fs ? blocks_body(q, k0, 3, fs, NULL, nblk)                      \
+                   : blocks_body(q, k0, 3, NULL, ds, nblk); break;              \
+        default: fs ? blocks_body(q, k0, 4, fs, NULL, nblk)                     \
+                    : blocks_body(q, k0, 4, NULL, ds, nblk); break;             \
+        }                                                                       \
+    }                                                                           \
+    static attr void name(eqs *q, float *s, uint64_t nblk)                      \
+    {                                                                           \
+        if (q->n <= GROUP) {                                                    \
+            name##_group(q, 0, q->n, s, NULL, nblk);                            \
+            return;                                                             \
+        }                                                                       \
+        double buf[2 * SPAN];                                                   \
+        for (uint64_t m; nblk; nblk -= m, s += 8 * m) {                         \
+            m = nblk < SPAN / 4 ? nblk : SPAN / 4;                              \
+            for (uint64_t i = 0; i < 8 * m; i++)                                \
+                buf[i] = s[i];                                                  \
+            for (int k0 = 0; k0 < q->n; k0 += GROUP)                            \
+                name##_group(q, k0, q->n - k0 < GROUP ? q->n - k0 : GROUP,      \
+                             NULL, buf, m);                                     \
+            for (uint64_t i = 0; i < 8 * m; i++)                                \
+                s[i] = (float)buf[i];                                           \
+        }                                                                       \
     }
 
 typedef void kernel_fn(eqs *q, float *s, uint64_t nblk);
