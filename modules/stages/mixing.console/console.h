@@ -39,6 +39,30 @@ static inline void v4_store(float *p, v4f v)
     memcpy(p, &v, sizeof v);
 }
 
+/* Frames k..k+3 of interleaved stereo at x: their left and right
+ * samples, and back. */
+static inline void v4_deinterleave(const float *x, v4f *l, v4f *r)
+{
+    v4f a = v4_load(x), b = v4_load(x + 4);
+    *l = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+    *r = __builtin_shufflevector(a, b, 1, 3, 5, 7);
+}
+static inline void v4_interleave(float *x, v4f l, v4f r)
+{
+    v4_store(x, __builtin_shufflevector(l, r, 0, 4, 1, 5));
+    v4_store(x + 4, __builtin_shufflevector(l, r, 2, 6, 3, 7));
+}
+
+/* The mono send of an effect, (L + R) / 2, of four frames; the constant
+ * 1e-18 (-340 dBFS) keeps the effect's decaying tail out of subnormal
+ * floats. */
+static inline v4f v4_send_mid(const float *x)
+{
+    v4f l, r;
+    v4_deinterleave(x, &l, &r);
+    return 0.5f * (l + r) + 1e-18f;
+}
+
 /* ---- fast math for control-rate envelopes (no libm per period) ---------- */
 
 /* Each is written once, on four lanes: the compressor runs it on four

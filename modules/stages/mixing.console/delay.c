@@ -47,23 +47,45 @@ void delay_free(delay *d)
     free(d);
 }
 
-void delay_process(delay *d, float *x, uint32_t n)
+/* Frames of a stretch where the ring does not wrap: four at a time (the
+ * previous output of each line, pl/pr, is the lane before), then one. */
+static void delay_run(delay *d, float *x, uint32_t n)
 {
-    float *bl = d->l, *br = d->r, fb = d->fb, pl = d->pl, pr = d->pr;
-    uint32_t p = d->pos, len = d->len;
-    for (uint32_t k = 0; k < n; k++) {
+    float *bl = d->l + d->pos, *br = d->r + d->pos, fb = d->fb;
+    v4f lastl = v4_splat(d->pl), lastr = v4_splat(d->pr);
+    uint32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        v4f in = v4_send_mid(x + 2 * k);
+        v4f yl = v4_load(bl + k), yr = v4_load(br + k);
+        v4f pl = __builtin_shufflevector(lastl, yl, 3, 4, 5, 6);
+        v4f pr = __builtin_shufflevector(lastr, yr, 3, 4, 5, 6);
+        v4_store(bl + k, in + fb * (0.7f * yr + 0.3f * pr));
+        v4_store(br + k, fb * (0.7f * yl + 0.3f * pl));
+        v4_interleave(x + 2 * k, yl, yr);
+        lastl = yl, lastr = yr;
+    }
+    float pl = lastl[3], pr = lastr[3];
+    for (; k < n; k++) {
         float in = 0.5f * (x[2 * k] + x[2 * k + 1]) + 1e-18f;
-        float yl = bl[p], yr = br[p];
-        bl[p] = in + fb * (0.7f * yr + 0.3f * pr);
-        br[p] = fb * (0.7f * yl + 0.3f * pl);
+        float yl = bl[k], yr = br[k];
+        bl[k] = in + fb * (0.7f * yr + 0.3f * pr);
+        br[k] = fb * (0.7f * yl + 0.3f * pl);
         pl = yl;
         pr = yr;
         x[2 * k] = yl;
         x[2 * k + 1] = yr;
-        if (++p == len)
-            p = 0;
     }
-    d->pos = p;
     d->pl = pl;
     d->pr = pr;
+    d->pos = d->pos + n == d->len ? 0 : d->pos + n;
+}
+
+void delay_process(delay *d, float *x, uint32_t n)
+{
+    while (n) {
+        uint32_t m = d->len - d->pos < n ? d->len - d->pos : n;
+        delay_run(d, x, m);
+        x += 2 * (size_t)m;
+        n -= m;
+    }
 }

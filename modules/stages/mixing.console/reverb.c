@@ -155,7 +155,13 @@ static void predelay(reverb *r, float *u, uint32_t n)
     for (uint32_t done = 0; done < n;) {
         uint32_t seg = r->pre_len - r->pre_pos < n - done ? r->pre_len - r->pre_pos : n - done;
         float *b = r->pre + r->pre_pos, *v = u + done;
-        for (uint32_t i = 0; i < seg; i++) {
+        uint32_t i = 0;
+        for (; i + 4 <= seg; i += 4) {
+            v4f t = v4_load(b + i);
+            v4_store(b + i, v4_load(v + i));
+            v4_store(v + i, t);
+        }
+        for (; i < seg; i++) {
             float t = b[i];
             b[i] = v[i];
             v[i] = t;
@@ -167,14 +173,21 @@ static void predelay(reverb *r, float *u, uint32_t n)
 
 /* ... and a Schroeder allpass v = u + g b, y = b - g v (b = v delayed by
  * the ring length). A segment is at most one ring length, so everything
- * it reads was written by an earlier segment or call. */
+ * it reads was written by an earlier segment or call, and its samples are
+ * independent: four at a time. */
 static void allpass(float *ring, uint32_t len, uint32_t *pos, float g, float *u,
                     uint32_t n)
 {
     for (uint32_t done = 0; done < n;) {
         uint32_t seg = len - *pos < n - done ? len - *pos : n - done;
         float *b = ring + *pos, *x = u + done;
-        for (uint32_t i = 0; i < seg; i++) {
+        uint32_t i = 0;
+        for (; i + 4 <= seg; i += 4) {
+            v4f bi = v4_load(b + i), v = v4_load(x + i) + g * bi;
+            v4_store(x + i, bi - g * v);
+            v4_store(b + i, v);
+        }
+        for (; i < seg; i++) {
             float v = x[i] + g * b[i];
             x[i] = b[i] - g * v;
             b[i] = v;
@@ -184,43 +197,50 @@ static void allpass(float *ring, uint32_t len, uint32_t *pos, float g, float *u,
     }
 }
 
+/* One chunk (n <= the shortest line): every line's output is read whole
+ * before any is written, so each step below is a vector loop over the
+ * chunk. */
 static void step(reverb *r, float *x, uint32_t n)
 {
     uint32_t n4 = (n + 3) & ~3u, S = r->stride;
     float *u = r->u;
 
     /* Input: mono sum, predelay, two allpasses. */
-    for (uint32_t k = 0; k < n; k++)
+    uint32_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        v4_store(u + k, v4_send_mid(x + 2 * k));
+    for (; k < n; k++)
         u[k] = 0.5f * (x[2 * k] + x[2 * k + 1]) + 1e-18f;
     if (r->pre_len)
         predelay(r, u, n);
     allpass(r->ap[0], r->ap_len[0], &r->ap_pos[0], r->ap_g, u, n);
     allpass(r->ap[1], r->ap_len[1], &r->ap_pos[1], r->ap_g, u, n);
 
-    /* Line outputs through the loss filters. */
-    for (int i = 0; i < LINES; i++) {
-        float *o = r->o + (size_t)i * S + 4, *d = r->d + (size_t)i * S + 4;
-        ring_read(r->line[i], r->len[i], r->pos[i], o, n);
-        for (uint32_t k = 0; k < n4; k += 4)
-            v4_store(d + k, r->a[i] * v4_load(o + k) +
-                                r->c[i] * v4_load(o + k - 1));
-        o[-1] = o[n - 1];
-    }
+    /* Line outputs (row[-1] holds the previous chunk's last). */
+    float *o0 = r->o + 4, *d0 = r->d + 4;
+    for (int i = 0; i < LINES; i++)
+        ring_read(r->line[i], r->len[i], r->pos[i], o0 + (size_t)i * S, n);
 
-    /* Outputs, then the Hadamard mix plus the input, back into the rows;
-     * the stereo output is parked in the o rows 0 and 1 (free now). */
-    float *d0 = r->d + 4, *yl = r->o + 4, *yr = r->o + S + 4;
-    v4f og = {r->out_gain, r->out_gain, r->out_gain, r->out_gain};
-    for (uint32_t k = 0; k < n4; k += 4) {
-        v4f v0 = v4_load(d0 + k), v1 = v4_load(d0 + S + k);
-        v4f v2 = v4_load(d0 + 2 * S + k), v3 = v4_load(d0 + 3 * S + k);
-        v4f v4 = v4_load(d0 + 4 * S + k), v5 = v4_load(d0 + 5 * S + k);
-        v4f v6 = v4_load(d0 + 6 * S + k), v7 = v4_load(d0 + 7 * S + k);
-        v4_store(yl + k, (v0 - v2 + v4 - v6) * og);
-        v4_store(yr + k, (v1 - v3 + v5 - v7) * og);
+    /* Per four frames: the loss filters, the outputs, then the Hadamard
+     * mix plus the input back into the d rows. */
+    v4f og = v4_splat(r->out_gain);
+    for (k = 0; k < n4; k += 4) {
+        v4f v[LINES];
+        for (int i = 0; i < LINES; i++) {
+            const float *o = o0 + (size_t)i * S + k;
+            v[i] = r->a[i] * v4_load(o) + r->c[i] * v4_load(o - 1);
+        }
+        v4f yl = (v[0] - v[2] + v[4] - v[6]) * og;
+        v4f yr = (v[1] - v[3] + v[5] - v[7]) * og;
+        if (k + 4 <= n) {
+            v4_interleave(x + 2 * k, yl, yr);
+        } else { /* the chunk's ragged end */
+            for (uint32_t j = 0; k + j < n; j++)
+                x[2 * (k + j)] = yl[j], x[2 * (k + j) + 1] = yr[j];
+        }
         /* 8-point fast Walsh-Hadamard transform (the 1/sqrt 8 is in a, c). */
-        v4f a0 = v0 + v1, a1 = v0 - v1, a2 = v2 + v3, a3 = v2 - v3;
-        v4f a4 = v4 + v5, a5 = v4 - v5, a6 = v6 + v7, a7 = v6 - v7;
+        v4f a0 = v[0] + v[1], a1 = v[0] - v[1], a2 = v[2] + v[3], a3 = v[2] - v[3];
+        v4f a4 = v[4] + v[5], a5 = v[4] - v[5], a6 = v[6] + v[7], a7 = v[6] - v[7];
         v4f b0 = a0 + a2, b2 = a0 - a2, b1 = a1 + a3, b3 = a1 - a3;
         v4f b4 = a4 + a6, b6 = a4 - a6, b5 = a5 + a7, b7 = a5 - a7;
         v4f in = v4_load(u + k);
@@ -233,11 +253,9 @@ static void step(reverb *r, float *x, uint32_t n)
         v4_store(d0 + 6 * S + k, b2 - b6 - in);
         v4_store(d0 + 7 * S + k, b3 - b7 - in);
     }
-    for (uint32_t k = 0; k < n; k++) {
-        x[2 * k] = yl[k];
-        x[2 * k + 1] = yr[k];
-    }
     for (int i = 0; i < LINES; i++) {
+        float *o = o0 + (size_t)i * S;
+        o[-1] = o[n - 1];
         ring_write(r->line[i], r->len[i], r->pos[i], d0 + (size_t)i * S, n);
         r->pos[i] = (r->pos[i] + n) % r->len[i];
     }
