@@ -91,12 +91,14 @@ float mst_limiter_compute(mst_limiter *l, double g, double c)
     float *need = l->gc, *hold = l->tmp1;
     /* need[k]: blocks k-1 and k meet at control point k. */
     double lim = c / g;
-    for (size_t k = 0; k < n; k++) {
-        float p0 = k > 0 ? l->pb[k - 1] : 0.0f;
-        float p1 = k < l->m ? l->pb[k] : 0.0f;
-        float p = p0 > p1 ? p0 : p1;
-        need[k] = p > lim ? (float)(lim / p) : 1.0f;
+    /* lim / max(p, lim) is lim / p above lim and exactly 1 below: no
+     * branch, which would go either way at random in limited passages. */
+    need[0] = (float)(lim / (l->pb[0] > lim ? l->pb[0] : lim));
+    for (size_t k = 1; k < l->m; k++) {
+        double p = l->pb[k - 1] > l->pb[k] ? l->pb[k - 1] : l->pb[k];
+        need[k] = (float)(lim / (p > lim ? p : lim));
     }
+    need[l->m] = (float)(lim / (l->pb[l->m - 1] > lim ? l->pb[l->m - 1] : lim));
     sliding_min(need, hold, l->tmp2, n, l->attack);
 
     /* Release, then two moving averages of attack/2 steps, in one pass
@@ -141,37 +143,23 @@ void mst_limiter_predict(const mst_limiter *l, const double *keb,
     }
 }
 
-float mst_limiter_apply(const mst_limiter *l, float *x, uint64_t frames,
+float mst_limiter_apply(const mst_limiter *l, float *x, uint64_t f0, uint64_t f1,
                         uint32_t ch, double g)
 {
     const float inv = 1.0f / MST_CTL;
     float peak = 0;
-    for (size_t k = 0; k < l->m; k++) {
+    /* Frame f is step f % MST_CTL of the ramp across control block f / MST_CTL,
+     * wherever the range starts: a song applied in pieces is the song applied
+     * at once, bit for bit. */
+    for (uint64_t f = f0; f < f1;) {
+        size_t k = (size_t)(f / MST_CTL);
         uint64_t start = (uint64_t)k * MST_CTL;
-        uint64_t end = start + MST_CTL < frames ? start + MST_CTL : frames;
+        uint64_t end = start + MST_CTL < f1 ? start + MST_CTL : f1;
         float g0 = (float)(g * l->gc[k]);
         float d = ((float)(g * l->gc[k + 1]) - g0) * inv;
-        float *p = x + start * ch;
-        uint32_t nf = (uint32_t)(end - start);
-        if (ch == 2) {
-            for (uint32_t i = 0; i < nf; i++, p += 2) {
-                float gi = g0 + d * (float)i;
-                p[0] *= gi;
-                p[1] *= gi;
-                float a = fabsf(p[0]), b = fabsf(p[1]);
-                a = a > b ? a : b;
-                peak = a > peak ? a : peak;
-            }
-        } else {
-            for (uint32_t i = 0; i < nf; i++) {
-                float gi = g0 + d * (float)i;
-                for (uint32_t c = 0; c < ch; c++, p++) {
-                    *p *= gi;
-                    float a = fabsf(*p);
-                    peak = a > peak ? a : peak;
-                }
-            }
-        }
+        float p = mst_ramp(x + f * ch, ch, (uint32_t)(f - start), (uint32_t)(end - start), g0, d);
+        peak = p > peak ? p : peak;
+        f = end;
     }
     return peak;
 }

@@ -185,6 +185,10 @@ static void render_input(const mst *m, mst_job *j, const cz_audio *mix,
     mst_glue_init(&glue, &m->glue, mix->rate, GLUE_BLOCK, j->programme);
     /* The K-weighting runs one chunk behind the EQ, in the same loop. */
     size_t tp_done = 0;
+    /* Exact block peaks only where limiting could reach: the gain is capped
+     * so the limiter takes at most max_limiting_db off the loudest peak
+     * (1 dB spare). */
+    float loud = 0, ratio = (float)lin(m->max_limiting_db + 1.0);
     uint64_t prev = 0, prev_n = 0; /* the chunk waiting for K-weighting */
     for (uint64_t s = 0; s < frames; s += chunk) {
         uint64_t n = s + chunk < frames ? chunk : frames - s;
@@ -203,7 +207,8 @@ static void render_input(const mst *m, mst_job *j, const cz_audio *mix,
         prev = s;
         prev_n = n;
         size_t upto = s + n == frames ? j->lim.m : (size_t)((s + n) / MST_CTL) - 1;
-        mst_tp_blocks(&m->tp, x, frames, ch, MST_CTL, tp_done, upto, j->lim.pb + tp_done);
+        mst_tp_blocks_loud(&m->tp, x, frames, ch, MST_CTL, tp_done, upto, ratio, &loud,
+                           j->lim.pb + tp_done);
         tp_done = upto;
     }
     if (measure && prev_n)
@@ -316,6 +321,8 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
         j.sub[s] = e;
     }
     double input_lufs = mst_integrated(j.sub, n_sub, sub_len);
+    if (!isfinite(input_lufs)) /* no gain to cap: every block peak counts */
+        mst_tp_blocks(&m->tp, out->samples, frames, ch, MST_CTL, 0, j.lim.m, j.lim.pb);
     if (cz_job_cancelled(job)) {
         rc = cz_err(err, CZ_ECANCELED, "mastering.streaming: cancelled");
         goto done;
@@ -361,15 +368,14 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
                 gdb += e / slope;
             }
         }
-            if (passes > 1)
+        if (passes > 1)
             render_input(m, &j, mix, out->samples, 0);
-        float speak = mst_limiter_apply(&j.lim, out->samples, frames, ch, lin(gdb));
-            if ((rc = mst_measure_master(&m->tp, &j.lim, lin(gdb), out, m->true_peak_db,
-                                     speak, m->use_ebur128, &meas))) {
+        if ((rc = mst_limit_measure(&m->tp, &j.lim, lin(gdb), out, m->true_peak_db,
+                                    m->use_ebur128, &meas))) {
             rc = cz_err(err, rc, "mastering.streaming: out of memory while measuring");
             goto done;
         }
-            if (passes >= MAX_PASSES || cz_job_cancelled(job))
+        if (passes >= MAX_PASSES || cz_job_cancelled(job))
             break;
         int redo = 0;
         if (meas.true_peak > m->true_peak_db) {

@@ -1,5 +1,6 @@
 /*
- * measure.c - measuring the master: the fast meter or libebur128.
+ * measure.c - rendering and measuring the master: the fast meter or
+ * libebur128.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,28 +14,14 @@ static double db(double lin)
     return lin > 0 ? 20.0 * log10(lin) : -HUGE_VAL;
 }
 
-static int measure_fast(const mst_tp *tp, const mst_limiter *l, double g,
-                        const cz_audio *a, double ceiling_db, mst_measure *out)
+/* The largest true peak of control blocks [k, k1) of the master, from
+ * `best` on: computed exactly where its bound comes `near` the ceiling (in
+ * runs of consecutive blocks), the estimate g * gain * peak elsewhere. */
+static double tp_scan(const mst_tp *tp, const mst_limiter *l, double g, const cz_audio *a,
+                      double near, size_t k, size_t k1, double best)
 {
-    uint32_t sub_len = (a->rate + 5) / 10;
-    size_t n_sub = (size_t)(a->frames / sub_len);
-    size_t n_all = (size_t)((a->frames + sub_len - 1) / sub_len);
-    double *sub = malloc((n_all ? n_all : 1) * sizeof *sub);
-    if (!sub)
-        return CZ_ENOMEM;
-    mst_kweight_energy(a->samples, a->frames, a->channels, a->rate, sub_len, sub);
-    out->integrated = mst_integrated(sub, n_sub, sub_len);
-    out->lra = mst_lra(sub, n_sub, sub_len);
-    free(sub);
-    if (out->lra < 0)
-        return CZ_ENOMEM;
-
-    /* True peak: exact where it could come near the ceiling, in runs of
-     * consecutive blocks; the estimate elsewhere. */
-    double near = pow(10.0, (ceiling_db - 0.5) / 20.0), best = 0;
     float v[256];
-    size_t k = 0;
-    while (k < l->m) {
+    while (k < k1) {
         double bound, est;
         mst_limiter_tp_bound(l, tp, g, k, &bound, &est);
         if (bound < near) {
@@ -42,19 +29,62 @@ static int measure_fast(const mst_tp *tp, const mst_limiter *l, double g,
             k++;
             continue;
         }
-        size_t k1 = k + 1;
-        while (k1 < l->m && k1 - k < 256) {
-            mst_limiter_tp_bound(l, tp, g, k1, &bound, &est);
+        size_t e = k + 1;
+        while (e < k1 && e - k < 256) {
+            mst_limiter_tp_bound(l, tp, g, e, &bound, &est);
             if (bound < near)
                 break;
-            k1++;
+            e++;
         }
-        mst_tp_blocks(tp, a->samples, a->frames, a->channels, MST_CTL, k, k1, v);
-        for (size_t i = 0; i < k1 - k; i++)
+        mst_tp_blocks(tp, a->samples, a->frames, a->channels, MST_CTL, k, e, v);
+        for (size_t i = 0; i < e - k; i++)
             best = v[i] > best ? v[i] : best;
-        k = k1;
+        k = e;
     }
+    return best;
+}
+
+/* Limit and measure in one pass, 100 ms at a time while it is in cache:
+ * apply the gain, K-weight the result (loudness and LRA of the master
+ * itself) and take the true peak of the blocks whose interpolation taps
+ * (6 frames past a block) are all rendered, so two blocks behind. */
+static int limit_measure_fast(const mst_tp *tp, const mst_limiter *l, double g, cz_audio *a,
+                              double ceiling_db, mst_measure *out)
+{
+    const uint32_t ch = a->channels, sub_len = (a->rate + 5) / 10;
+    const uint64_t frames = a->frames;
+    size_t n_sub = (size_t)(frames / sub_len);
+    size_t n_all = (size_t)((frames + sub_len - 1) / sub_len);
+    double *sub = malloc((n_all ? n_all : 1) * sizeof *sub);
+    if (!sub)
+        return CZ_ENOMEM;
+    mst_biquad kw[2];
+    mst_filt kf;
+    mst_bq_kweight(kw, a->rate);
+    mst_filt_init(&kf, kw, 2);
+    double near = pow(10.0, (ceiling_db - 0.5) / 20.0), best = 0;
+    float peak = 0;
+    size_t tp_done = 0;
+    for (uint64_t s = 0; s < frames; s += sub_len) {
+        uint64_t e = s + sub_len < frames ? s + sub_len : frames;
+        float p = mst_limiter_apply(l, a->samples, s, e, ch, g);
+        peak = p > peak ? p : peak;
+        mst_filt_energy(&kf, a->samples + s * ch, e - s, ch, sub_len, sub + s / sub_len);
+        size_t upto = l->m;
+        if (e < frames)
+            upto = e / MST_CTL > 2 ? (size_t)(e / MST_CTL) - 2 : 0;
+        if (upto > tp_done) {
+            best = tp_scan(tp, l, g, a, near, tp_done, upto, best);
+            tp_done = upto;
+        }
+    }
+    out->integrated = mst_integrated(sub, n_sub, sub_len);
+    out->lra = mst_lra(sub, n_sub, sub_len);
+    free(sub);
+    if (out->lra < 0)
+        return CZ_ENOMEM;
     out->true_peak = db(best);
+    out->sample_peak = db(peak);
     return 0;
 }
 
@@ -92,12 +122,11 @@ static int measure_ebur128(const cz_audio *a, mst_measure *out)
     return rc;
 }
 
-int mst_measure_master(const mst_tp *tp, const mst_limiter *l, double g,
-                       const cz_audio *a, double ceiling_db, float sample_peak,
-                       int use_ebur128, mst_measure *out)
+int mst_limit_measure(const mst_tp *tp, const mst_limiter *l, double g, cz_audio *a,
+                      double ceiling_db, int use_ebur128, mst_measure *out)
 {
-    if (use_ebur128)
-        return measure_ebur128(a, out);
-    out->sample_peak = db(sample_peak);
-    return measure_fast(tp, l, g, a, ceiling_db, out);
+    if (!use_ebur128)
+        return limit_measure_fast(tp, l, g, a, ceiling_db, out);
+    mst_limiter_apply(l, a->samples, 0, a->frames, a->channels, g);
+    return measure_ebur128(a, out);
 }

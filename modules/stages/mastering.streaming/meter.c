@@ -24,16 +24,6 @@
 
 #define ABS_GATE_LUFS (-70.0)
 
-void mst_kweight_energy(const float *x, uint64_t frames, uint32_t ch,
-                        double rate, uint32_t blk, double *out)
-{
-    mst_biquad kw[2];
-    mst_filt f;
-    mst_bq_kweight(kw, rate);
-    mst_filt_init(&f, kw, 2);
-    mst_filt_energy(&f, x, frames, ch, blk, out);
-}
-
 static double lufs(double ms)
 {
     return ms > 0 ? -0.691 + 10.0 * log10(ms) : -HUGE_VAL;

@@ -67,6 +67,12 @@ void mst_filt_run_energy(mst_filt *ef, const float *ein, float *eout, mst_filt *
                          const float *kin, uint64_t frames, uint32_t ch, uint32_t blk,
                          double *energy);
 
+/* ---- gain ramps (ramp.c) --------------------------------------------- */
+
+/* Multiply the frames of p (interleaved, ch channels) by g0 + d * i for
+ * i = i0 .. i1 - 1 (frame i - i0 of p); returns the largest |sample| after. */
+float mst_ramp(float *p, uint32_t ch, uint32_t i0, uint32_t i1, float g0, float d);
+
 /* ---- glue compressor (glue.c) ---------------------------------------- */
 
 typedef struct mst_glue_cfg {
@@ -80,6 +86,7 @@ typedef struct mst_glue {
     uint32_t blk;              /* frames per gain step */
     double ratio, knee, thr;   /* thr in dBFS (power) */
     double aa, ar, env;        /* detector coefficients and state (power) */
+    double quiet;              /* env below this is under the knee: no gain change */
     float gain;                /* gain reached at the end of the last block */
     double max_gr;             /* largest gain reduction so far, dB */
 } mst_glue;
@@ -96,12 +103,6 @@ void mst_glue_init(mst_glue *g, const mst_glue_cfg *cfg, double rate,
 void mst_glue_run(mst_glue *g, float *x, uint64_t frames, uint32_t ch);
 
 /* ---- loudness (meter.c) ---------------------------------------------- */
-
-/* K-weight x (not changed) and sum the channel-weighted energy of the
- * filtered signal over consecutive blocks of `blk` frames into out[]
- * (ceil(frames / blk) entries; the last one may be partial). */
-void mst_kweight_energy(const float *x, uint64_t frames, uint32_t ch,
-                        double rate, uint32_t blk, double *out);
 
 /* From energies summed over 100 ms sub-blocks of sub_len frames:
  * gated integrated loudness (LUFS, -HUGE_VAL when nothing passes the
@@ -127,6 +128,16 @@ void mst_tp_blocks(const mst_tp *tp, const float *x, uint64_t frames,
                    uint32_t ch, uint32_t blk, uint64_t b0, uint64_t b1,
                    float *out);
 
+/* The same where it matters for a limiter that takes at most a factor
+ * `ratio` off the loudest peak: a block whose true peak is certainly at
+ * most *loud / ratio (*loud: the largest |sample| met so far, updated)
+ * gets that upper bound instead of the exact figure. Limiting by up to
+ * `ratio` never reaches such a block, so its gain is the same either way,
+ * and the loudest peak (which no bound replaces) is exact. */
+void mst_tp_blocks_loud(const mst_tp *tp, const float *x, uint64_t frames, uint32_t ch,
+                        uint32_t blk, uint64_t b0, uint64_t b1, float ratio, float *loud,
+                        float *out);
+
 /* ---- limiter (limiter.c) --------------------------------------------- */
 
 #define MST_CTL 8u /* frames per limiter control step */
@@ -151,8 +162,9 @@ float mst_limiter_compute(mst_limiter *l, double g, double c);
  * per control block). sub[n_sub]. */
 void mst_limiter_predict(const mst_limiter *l, const double *keb,
                          uint32_t sub_len, double *sub, size_t n_sub);
-/* x = g * gain(t) * x, in place; returns the largest |sample| after. */
-float mst_limiter_apply(const mst_limiter *l, float *x, uint64_t frames,
+/* Frames [f0, f1) of x = g * gain(t) * x, in place; returns the largest
+ * |sample| after. */
+float mst_limiter_apply(const mst_limiter *l, float *x, uint64_t f0, uint64_t f1,
                         uint32_t ch, double g);
 /* An upper bound of the true peak of the applied signal in control block
  * k (pb and the gains around it, with the interpolator's L1 norm covering
@@ -169,13 +181,14 @@ typedef struct mst_measure {
     double sample_peak; /* dBFS */
 } mst_measure;
 
-/* Measure the master a = g * limiter gain * x with libebur128 (I, LRA,
- * TRUE_PEAK, SAMPLE_PEAK) when use_ebur128, else with the fast meter: full
- * K-weighted loudness and LRA; true peak computed exactly in every control
- * block whose bound (mst_limiter_tp_bound) reaches within 0.5 dB of
- * `ceiling_db`, estimated elsewhere; sample_peak as given. 0 or CZ_ENOMEM. */
-int mst_measure_master(const mst_tp *tp, const mst_limiter *l, double g,
-                       const cz_audio *a, double ceiling_db, float sample_peak,
-                       int use_ebur128, mst_measure *out);
+/* Render the master in place, a = g * limiter gain * a (a holds the
+ * limiter's input), and measure it: with libebur128 (I, LRA, TRUE_PEAK,
+ * SAMPLE_PEAK) when use_ebur128, else with the fast meter in the same pass:
+ * full K-weighted loudness and LRA, the sample peak, and the true peak
+ * computed exactly in every control block whose bound
+ * (mst_limiter_tp_bound) reaches within 0.5 dB of `ceiling_db`, estimated
+ * elsewhere. 0 or CZ_ENOMEM. */
+int mst_limit_measure(const mst_tp *tp, const mst_limiter *l, double g, cz_audio *a,
+                      double ceiling_db, int use_ebur128, mst_measure *out);
 
 #endif

@@ -159,28 +159,110 @@ tp_avx(const mst_tp *tp, const float *x, uint64_t i0, uint64_t i1, int64_t strid
 }
 #endif
 
+/* The exact peak of block b (see mst_tp_blocks); `avx` from the CPU. */
+static float block_peak(const mst_tp *tp, const float *x, uint64_t frames, uint32_t ch,
+                        uint32_t blk, uint64_t b, int avx)
+{
+    /* Frames whose taps all lie inside the signal: [lo, hi). */
+    uint64_t lo = HALF - 1, hi = frames > (uint64_t)HALF ? frames - HALF : 0;
+    uint64_t start = b * blk;
+    uint64_t end = start + blk < frames ? start + blk : frames;
+#ifdef MST_X86
+    uint64_t nf = (end - start) * ch;
+    if (start >= lo && end <= hi && nf % 8 == 0)
+        return avx ? tp_avx(tp, x, start * ch, end * ch, ch)
+                   : tp_sse(tp, x, start * ch, end * ch, ch);
+#else
+    (void)avx;
+#endif
+    return tp_scalar(tp, x, frames, ch, start, end);
+}
+
+static int cpu_avx(void)
+{
+#ifdef MST_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx");
+#else
+    return 0;
+#endif
+}
+
 void mst_tp_blocks(const mst_tp *tp, const float *x, uint64_t frames,
                    uint32_t ch, uint32_t blk, uint64_t b0, uint64_t b1,
                    float *out)
 {
-#ifdef MST_X86
-    __builtin_cpu_init();
-    int avx = __builtin_cpu_supports("avx");
-#endif
-    /* Frames whose taps all lie inside the signal: [lo, hi). */
-    uint64_t lo = HALF - 1, hi = frames > (uint64_t)HALF ? frames - HALF : 0;
-    for (uint64_t b = b0; b < b1; b++) {
-        uint64_t start = b * blk;
-        uint64_t end = start + blk < frames ? start + blk : frames;
-        float m;
-#ifdef MST_X86
-        uint64_t nf = (end - start) * ch;
-        if (start >= lo && end <= hi && nf % 8 == 0)
-            m = avx ? tp_avx(tp, x, start * ch, end * ch, ch)
-                    : tp_sse(tp, x, start * ch, end * ch, ch);
-        else
-#endif
-            m = tp_scalar(tp, x, frames, ch, start, end);
-        out[b - b0] = m;
+    int avx = cpu_avx();
+    for (uint64_t b = b0; b < b1; b++)
+        out[b - b0] = block_peak(tp, x, frames, ch, blk, b, avx);
+}
+
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* Largest |sample| of each block b, lo <= b < hi, into m[b - lo]. The
+ * bit patterns of non-negative floats order like the numbers, so the
+ * maximum is taken on integers, four lanes at a time. The signal is
+ * finite (the stage checked). */
+static void block_abs_max(const float *x, uint64_t frames, uint32_t ch, uint32_t blk,
+                          uint64_t lo, uint64_t hi, float *m)
+{
+    const v4i mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    for (uint64_t b = lo; b < hi; b++) {
+        uint64_t f1 = (b + 1) * blk < frames ? (b + 1) * blk : frames;
+        const float *p = x + b * blk * ch;
+        size_t n = (size_t)(f1 - b * blk) * ch, i = 0;
+        v4i vm = {0, 0, 0, 0};
+        for (; i + 4 <= n; i += 4) {
+            v4i u;
+            memcpy(&u, p + i, sizeof u);
+            u &= mask;
+            v4i gt = u > vm;
+            vm = (u & gt) | (vm & ~gt);
+        }
+        int32_t v = 0;
+        for (int l = 0; l < 4; l++)
+            v = vm[l] > v ? vm[l] : v;
+        for (; i < n; i++) {
+            int32_t u;
+            memcpy(&u, p + i, sizeof u);
+            u &= 0x7fffffff;
+            v = u > v ? u : v;
+        }
+        memcpy(&m[b - lo], &v, sizeof v);
     }
+}
+
+#define LOUD_BATCH 512
+
+void mst_tp_blocks_loud(const mst_tp *tp, const float *x, uint64_t frames, uint32_t ch,
+                        uint32_t blk, uint64_t b0, uint64_t b1, float ratio, float *loud,
+                        float *out)
+{
+    int avx = cpu_avx();
+    /* Every point of block b is a sum of samples of blocks b - 1 .. b + 1
+     * (taps reach HALF frames) weighted by one phase (|weights| summing to
+     * at most l1), rounded a few times in float: l1 * (1 + 1e-6) times the
+     * largest of those samples bounds it. */
+    const float gain = tp->l1 * (1.0f + 1e-6f);
+    const uint64_t nblk = (frames + blk - 1) / blk;
+    float bm[LOUD_BATCH + 2], top = *loud, floor = top / ratio;
+    for (uint64_t c0 = b0; c0 < b1; c0 += LOUD_BATCH) {
+        uint64_t c1 = c0 + LOUD_BATCH < b1 ? c0 + LOUD_BATCH : b1;
+        uint64_t lo = c0 > 0 ? c0 - 1 : 0, hi = c1 + 1 < nblk ? c1 + 1 : nblk;
+        block_abs_max(x, frames, ch, blk, lo, hi, bm);
+        for (uint64_t b = c0; b < c1; b++) {
+            float w = bm[b - lo];
+            if (b > lo)
+                w = bm[b - 1 - lo] > w ? bm[b - 1 - lo] : w;
+            if (b + 1 < hi)
+                w = bm[b + 1 - lo] > w ? bm[b + 1 - lo] : w;
+            if (w > top) {
+                top = w;
+                floor = top / ratio;
+            }
+            float bound = w * gain;
+            out[b - b0] = bound <= floor ? bound : block_peak(tp, x, frames, ch, blk, b, avx);
+        }
+    }
+    *loud = top;
 }
