@@ -161,7 +161,7 @@ INL void blocks_body(eqs *q, int k0, const int n, float *fs, double *ds, uint64_
             name##_group(q, 0, q->n, s, NULL, nblk);                            \
             return;                                                             \
         }                                                                       \
-        double buf[2 * SPAN];                                                   \
+        double buf[2 * SPAN] __attribute__((aligned(64)));                      \
         for (uint64_t m; nblk; nblk -= m, s += 8 * m) {                         \
             m = nblk < SPAN / 4 ? nblk : SPAN / 4;                              \
             for (uint64_t i = 0; i < 8 * m; i++)                                \
