@@ -9,7 +9,9 @@
  * of mix.audio relies on: the stems (with the effect returns) add up to the
  * mix, the mix is finite and below 0 dBFS, the kick ducks the bass only
  * when the sidechain is on, the `eq` option swaps the EQ module, the genre
- * changes the mix, and the same input gives the same bytes.
+ * changes the mix, and the same input gives the same bytes. The strip's
+ * per-sample code is compiled in here too (like test_synth), so that every
+ * build of its gain ramp this CPU runs is checked against the baseline.
  */
 #include <check.h>
 #include <math.h>
@@ -19,6 +21,9 @@
 #include <string.h>
 
 #include "harness.h"
+
+#include "../../modules/stages/mixing.console/comp.c"
+#include "../../modules/stages/mixing.console/strip.c"
 
 #define RATE 48000u
 #define SECONDS 4.0
@@ -412,6 +417,52 @@ START_TEST(spooled_stems_mix_to_the_same_bytes)
 }
 END_TEST
 
+/* strip_dynamics with the gain ramp of build `isa` over three blocks (all
+ * sends; the reverb alone; none, ragged: an odd number of pairs and an odd
+ * last frame); the strip's samples, mix and buses end up in out[4]. */
+static void strip_blocks(int isa, float *out[4])
+{
+    const comp_spec cs = {.thr_db = -12, .ratio = 4, .attack_ms = 3, .release_ms = 80,
+                          .knee_db = 6, .makeup_db = 2, .rms = 1};
+    strip s = {.gain_db = 4, .pan_l = 1.2f, .pan_r = 0.7f, .send_rv = 0.3f,
+               .send_dl = 0.2f, .duck = 0.5f, .isa = isa};
+    comp_init(&s.comp, &cs, -20, RATE);
+    cz_rng r;
+    cz_rng_init(&r, 3, "ramp");
+    float duck[BLOCK / CTL];
+    for (int p = 0; p < BLOCK / CTL; p++)
+        duck[p] = -6.0f * (float)(p % 9) / 8;
+    size_t count = 3 * 2 * (size_t)BLOCK;
+    for (int b = 0; b < 4; b++) {
+        out[b] = malloc(count * sizeof(float));
+        for (size_t i = 0; i < count; i++)
+            out[b][i] = (float)cz_rng_range(&r, -0.5, 0.5) * (b ? 0.1f : (float)(1 + i / 4096));
+    }
+    const uint32_t n[3] = {BLOCK, BLOCK, BLOCK - 37};
+    for (int k = 0; k < 3; k++) {
+        size_t off = 2 * (size_t)BLOCK * k;
+        strip_dynamics(&s, out[0] + off, n[k], k == 1 ? NULL : duck, out[1] + off,
+                       k < 2 ? out[2] + off : NULL, k < 1 ? out[3] + off : NULL);
+    }
+}
+
+START_TEST(every_build_of_the_gain_ramp_gives_the_same_bits)
+{
+    float *base[4], *other[4];
+    strip_blocks(STRIP_ISA_BASE, base);
+    for (int isa = STRIP_ISA_BASE + 1; isa <= strip_isa_detect(); isa++) {
+        strip_blocks(isa, other);
+        for (int b = 0; b < 4; b++) {
+            ck_assert_msg(!memcmp(base[b], other[b], 3 * 2 * (size_t)BLOCK * sizeof(float)),
+                          "build %d differs from the baseline in buffer %d", isa, b);
+            free(other[b]);
+        }
+    }
+    for (int b = 0; b < 4; b++)
+        free(base[b]);
+}
+END_TEST
+
 START_TEST(missing_or_mistyped_input_is_a_clean_error)
 {
     cz_error err = {0};
@@ -444,6 +495,7 @@ int main(void)
     tcase_add_test(tc, same_input_same_bytes);
     tcase_add_test(tc, spooled_stems_mix_to_the_same_bytes);
     tcase_add_test(tc, missing_or_mistyped_input_is_a_clean_error);
+    tcase_add_test(tc, every_build_of_the_gain_ramp_gives_the_same_bits);
     suite_add_tcase(s, tc);
     return czh_run_suite(s);
 }

@@ -215,9 +215,14 @@ typedef struct strip {
     float duck;         /* share of the sidechain depth */
     float gl, gr;       /* gains reached at the end of the last period */
     int started;
+    int isa;            /* STRIP_ISA_*: which build of the gain ramp runs */
     uint32_t quiet;     /* consecutive blocks of silent input */
 } strip;
 
+enum { STRIP_ISA_BASE = 0, STRIP_ISA_AVX2 = 1, STRIP_NISA = 2 };
+/* The widest build of the gain ramp this CPU runs (the builds give the
+ * same bits; the tests run each). */
+int strip_isa_detect(void);
 /* Gated RMS of a whole buffer (in memory or spooled) in dBFS into *db
  * (100 ms windows, absolute gate -70, relative gate -20 dB, as BS.1770
  * gates but unweighted); -200 if silent. CZ_EIO, CZ_ENOMEM. */

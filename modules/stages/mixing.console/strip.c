@@ -100,17 +100,41 @@ int block_silent(const float *y, size_t count)
     return 1;
 }
 
-/* The gain ramp of one control period, applied in place, added to the mix
- * and to the send buses that exist (a constant per call site, so each
- * variant compiles to its own tight loop). The frame counter is kept as a
- * float: whole numbers this small are exact, so it equals (float)i. */
+/* ---- the gain ramp, built once per ISA ----------------------------------
+ *
+ * One control period: its gain ramp applied in place, added to the mix and
+ * to the send buses that exist (constants where inlined, so each variant
+ * compiles to its own tight loop). Eight floats (four frames) per step:
+ * the baseline build does that as two SSE vectors, the AVX2 one as one.
+ * Element for element the same operations either way (no FMA in the AVX2
+ * build), so both give the same bits. The frame counter is kept as a float:
+ * whole numbers this small are exact, so it equals (float)i. */
+
+typedef float v8f __attribute__((vector_size(32)));
+/* unaligned access (no function takes or returns a 32-byte vector: that
+ * would differ between the two builds' ABIs) */
+typedef float v8fu __attribute__((vector_size(32), aligned(4), may_alias));
+#define V8(p) (*(v8fu *)(p))
+
 static inline __attribute__((always_inline)) void
-apply_period(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base,
-             v4f inc, v4f srv, v4f sdl, const int has_rv, const int has_dl)
+ramp_body(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base, v4f inc,
+          float srv, float sdl, const int has_rv, const int has_dl)
 {
-    v4f fi = {0, 0, 0, 0};
-    for (uint32_t i = 0; i < pairs; i++, fi += 1.0f) {
-        v4f v = v4_load(x + 4 * i) * (base + inc * fi);
+    v8f b8 = __builtin_shufflevector(base, base, 0, 1, 2, 3, 0, 1, 2, 3);
+    v8f i8 = __builtin_shufflevector(inc, inc, 0, 1, 2, 3, 0, 1, 2, 3);
+    v8f fi = {0, 0, 0, 0, 1, 1, 1, 1};
+    uint32_t i = 0;
+    for (; i + 2 <= pairs; i += 2, fi += 2.0f) {
+        v8f v = V8(x + 4 * i) * (b8 + i8 * fi);
+        V8(x + 4 * i) = v;
+        V8(mx + 4 * i) += v;
+        if (has_rv)
+            V8(rv + 4 * i) += v * srv;
+        if (has_dl)
+            V8(dl + 4 * i) += v * sdl;
+    }
+    if (i < pairs) { /* an odd pair count: the song's last period */
+        v4f v = v4_load(x + 4 * i) * (base + inc * (float)i);
         v4_store(x + 4 * i, v);
         v4_store(mx + 4 * i, v4_load(mx + 4 * i) + v);
         if (has_rv)
@@ -118,6 +142,41 @@ apply_period(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base
         if (has_dl)
             v4_store(dl + 4 * i, v4_load(dl + 4 * i) + v * sdl);
     }
+}
+
+#define RAMP_KERNEL(name, attr)                                                       \
+    static attr void name(float *x, float *mx, float *rv, float *dl, uint32_t pairs, \
+                          v4f base, v4f inc, float srv, float sdl)                   \
+    {                                                                                 \
+        if (rv && dl)                                                                 \
+            ramp_body(x, mx, rv, dl, pairs, base, inc, srv, sdl, 1, 1);               \
+        else if (rv)                                                                  \
+            ramp_body(x, mx, rv, dl, pairs, base, inc, srv, sdl, 1, 0);               \
+        else if (dl)                                                                  \
+            ramp_body(x, mx, rv, dl, pairs, base, inc, srv, sdl, 0, 1);               \
+        else                                                                          \
+            ramp_body(x, mx, rv, dl, pairs, base, inc, srv, sdl, 0, 0);               \
+    }
+
+typedef void ramp_fn(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base,
+                     v4f inc, float srv, float sdl);
+
+RAMP_KERNEL(ramp_base, )
+#if defined(__x86_64__) && defined(__GNUC__)
+RAMP_KERNEL(ramp_avx2, __attribute__((target("avx2"))))
+static ramp_fn *const ramps[STRIP_NISA] = {ramp_base, ramp_avx2};
+#else
+static ramp_fn *const ramps[STRIP_NISA] = {ramp_base, ramp_base};
+#endif
+
+int strip_isa_detect(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? STRIP_ISA_AVX2 : STRIP_ISA_BASE;
+#else
+    return STRIP_ISA_BASE;
+#endif
 }
 
 /* The strip's linear gain of each control period of the block: the
@@ -139,7 +198,6 @@ void strip_dynamics(strip *s, float *y, uint32_t n, const float *duck,
                     float *mix, float *rv, float *dl)
 {
     int has_rv = rv && s->send_rv > 0, has_dl = dl && s->send_dl > 0;
-    v4f srv = v4_splat(s->send_rv), sdl = v4_splat(s->send_dl);
     float gain[BLOCK / CTL] = {0};
     period_gains(s, y, n, duck, gain);
     for (uint32_t k0 = 0, p = 0; k0 < n; k0 += CTL, p++) {
@@ -155,15 +213,7 @@ void strip_dynamics(strip *s, float *y, uint32_t n, const float *duck,
         v4f base = {s->gl + dL, s->gr + dR, s->gl + 2 * dL, s->gr + 2 * dR};
         v4f inc = {2 * dL, 2 * dR, 2 * dL, 2 * dR};
         float *mx = mix + off, *r = has_rv ? rv + off : NULL, *d = has_dl ? dl + off : NULL;
-        uint32_t pairs = m / 2;
-        if (has_rv && has_dl)
-            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 1, 1);
-        else if (has_rv)
-            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 1, 0);
-        else if (has_dl)
-            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 0, 1);
-        else
-            apply_period(x, mx, r, d, pairs, base, inc, srv, sdl, 0, 0);
+        ramps[s->isa](x, mx, r, d, m / 2, base, inc, s->send_rv, s->send_dl);
         if (m & 1) { /* the odd last frame of the song */
             size_t j = 2 * (size_t)m - 2;
             x[j] *= tl;
