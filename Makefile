@@ -103,6 +103,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.
 # test_synth compiles the synth's sources in (to force each vector build).
 $(BUILD)/tests/test_synth: $(wildcard modules/stages/production.synth/*.c modules/stages/production.synth/*.h)
 $(BUILD)/tests/test_files: $(wildcard modules/stages/finalization.files/*.c modules/stages/finalization.files/*.h)
+$(BUILD)/tests/test_eq: $(wildcard modules/dsp/dsp.eq_biquad/*.c modules/dsp/dsp.eq_biquad/*.h)
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
