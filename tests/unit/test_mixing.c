@@ -10,8 +10,9 @@
  * mix, the mix is finite and below 0 dBFS, the kick ducks the bass only
  * when the sidechain is on, the `eq` option swaps the EQ module, the genre
  * changes the mix, and the same input gives the same bytes. The strip's
- * per-sample code is compiled in here too (like test_synth), so that every
- * build of its gain ramp this CPU runs is checked against the baseline.
+ * per-sample code and the reverb are compiled in here too (like
+ * test_synth), so that every build of their vector loops this CPU runs is
+ * checked against the baseline.
  */
 #include <check.h>
 #include <math.h>
@@ -23,6 +24,7 @@
 #include "harness.h"
 
 #include "../../modules/stages/mixing.console/comp.c"
+#include "../../modules/stages/mixing.console/reverb.c"
 #include "../../modules/stages/mixing.console/strip.c"
 
 #define RATE 48000u
@@ -449,8 +451,8 @@ static void strip_blocks(int isa, float *out[4])
 START_TEST(every_build_of_the_gain_ramp_gives_the_same_bits)
 {
     float *base[4], *other[4];
-    strip_blocks(STRIP_ISA_BASE, base);
-    for (int isa = STRIP_ISA_BASE + 1; isa <= strip_isa_detect(); isa++) {
+    strip_blocks(ISA_BASE, base);
+    for (int isa = ISA_BASE + 1; isa <= isa_detect(); isa++) {
         strip_blocks(isa, other);
         for (int b = 0; b < 4; b++) {
             ck_assert_msg(!memcmp(base[b], other[b], 3 * 2 * (size_t)BLOCK * sizeof(float)),
@@ -460,6 +462,44 @@ START_TEST(every_build_of_the_gain_ramp_gives_the_same_bits)
     }
     for (int b = 0; b < 4; b++)
         free(base[b]);
+}
+END_TEST
+
+/* The reverb's network loop of build `isa` on noise bursts, in calls of
+ * uneven lengths (ragged chunk ends); returns the wet output. */
+static float *reverb_run(int isa)
+{
+    static const uint32_t calls[] = {4096, 1000, 7, 3001, 4096, 513, 4096};
+    size_t total = 0;
+    for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++)
+        total += calls[c];
+    float *x = malloc(2 * total * sizeof *x);
+    cz_rng r;
+    cz_rng_init(&r, 4, "reverb");
+    for (size_t i = 0; i < 2 * total; i++)
+        x[i] = (i / 2) % 6000 < 500 ? (float)cz_rng_range(&r, -0.5, 0.5) : 0.0f;
+    reverb *rv = reverb_new(RATE, 2.2f, 0.5f, 20, 1.0f);
+    ck_assert_ptr_nonnull(rv);
+    rv->isa = isa;
+    float *p = x;
+    for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++) {
+        reverb_process(rv, p, calls[c]);
+        p += 2 * (size_t)calls[c];
+    }
+    reverb_free(rv);
+    return x;
+}
+
+START_TEST(every_build_of_the_reverb_gives_the_same_bits)
+{
+    float *base = reverb_run(ISA_BASE);
+    size_t bytes = 2 * (4096 * 3 + 1000 + 7 + 3001 + 513) * sizeof(float);
+    for (int isa = ISA_BASE + 1; isa <= isa_detect(); isa++) {
+        float *other = reverb_run(isa);
+        ck_assert_msg(!memcmp(base, other, bytes), "build %d differs from the baseline", isa);
+        free(other);
+    }
+    free(base);
 }
 END_TEST
 
@@ -496,6 +536,7 @@ int main(void)
     tcase_add_test(tc, spooled_stems_mix_to_the_same_bytes);
     tcase_add_test(tc, missing_or_mistyped_input_is_a_clean_error);
     tcase_add_test(tc, every_build_of_the_gain_ramp_gives_the_same_bits);
+    tcase_add_test(tc, every_build_of_the_reverb_gives_the_same_bits);
     suite_add_tcase(s, tc);
     return czh_run_suite(s);
 }

@@ -214,7 +214,7 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
 {
     cz_audio_ref(in); /* the strip keeps its input alive (released in job_free) */
     s->in = in;
-    s->isa = strip_isa_detect();
+    s->isa = isa_detect();
     snprintf(s->name, sizeof s->name, "%s", name);
     const cz_track *tr = find_track(score, name);
     s->role = tr && (unsigned)tr->role < CZ_ROLE_COUNT ? tr->role : role_from_name(name);

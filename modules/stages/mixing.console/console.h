@@ -28,6 +28,19 @@
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
+/* Eight floats, for the loops built once per ISA (strip.c, reverb.c): the
+ * baseline build computes them as two SSE vectors, the AVX2 one as one,
+ * the same operations element for element (no FMA in the AVX2 build), so
+ * both give the same bits. Accessed through V8() only: a function taking
+ * or returning a 32-byte vector would differ between the builds' ABIs. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v8fu __attribute__((vector_size(32), aligned(4), may_alias));
+#define V8(p) (*(v8fu *)(p))
+
+enum { ISA_BASE = 0, ISA_AVX2 = 1, N_ISA = 2 };
+/* The widest build this CPU runs (strip.c); the tests run each. */
+int isa_detect(void);
+
 static inline v4f v4_load(const float *p)
 {
     v4f v;
@@ -215,14 +228,10 @@ typedef struct strip {
     float duck;         /* share of the sidechain depth */
     float gl, gr;       /* gains reached at the end of the last period */
     int started;
-    int isa;            /* STRIP_ISA_*: which build of the gain ramp runs */
+    int isa;            /* ISA_*: which build of the gain ramp runs */
     uint32_t quiet;     /* consecutive blocks of silent input */
 } strip;
 
-enum { STRIP_ISA_BASE = 0, STRIP_ISA_AVX2 = 1, STRIP_NISA = 2 };
-/* The widest build of the gain ramp this CPU runs (the builds give the
- * same bits; the tests run each). */
-int strip_isa_detect(void);
 /* Gated RMS of a whole buffer (in memory or spooled) in dBFS into *db
  * (100 ms windows, absolute gate -70, relative gate -20 dB, as BS.1770
  * gates but unweighted); -200 if silent. CZ_EIO, CZ_ENOMEM. */

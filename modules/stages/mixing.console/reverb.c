@@ -50,7 +50,9 @@ struct reverb {
     uint32_t ap_len[2], ap_pos[2];
     float ap_g, out_gain;
     uint32_t chunk;  /* frames per step: <= shortest line, multiple of 4 */
-    uint32_t stride; /* floats per work row: chunk + 4 */
+    uint32_t stride; /* floats per work row: 4 in front, chunk + 4 (the
+                      * last 8-frame step may run 4 past the chunk) */
+    int isa;         /* ISA_*: which build of the network loop runs */
     float *o;        /* LINES rows of line outputs, row[-1] = previous */
     float *d;        /* LINES rows of filtered, mixed values */
     float *u;        /* the diffused input */
@@ -91,7 +93,8 @@ reverb *reverb_new(uint32_t rate, float t60, float hf_share,
         g2 += g * g / LINES;
     }
     r->chunk = shortest < MAX_CHUNK ? shortest & ~3u : MAX_CHUNK;
-    r->stride = r->chunk + 4;
+    r->stride = r->chunk + 8;
+    r->isa = isa_detect();
     r->pre_len = (uint32_t)(predelay_ms * 1e-3 * rate + 0.5);
     if (r->pre_len && !(r->pre = calloc(r->pre_len, sizeof(float))))
         goto fail;
@@ -197,12 +200,67 @@ static void allpass(float *ring, uint32_t len, uint32_t *pos, float g, float *u,
     }
 }
 
+/* Per eight frames of a chunk: the loss filters on the line outputs (o
+ * rows), the stereo outputs into x, then the Hadamard mix plus the input u
+ * back into the d rows. Steps past n (at most 4 frames, inside the rows)
+ * work on stale values that go nowhere. */
+static inline __attribute__((always_inline)) void network_body(reverb *r, float *x, uint32_t n)
+{
+    uint32_t S = r->stride;
+    const float *o0 = r->o + 4, *u = r->u;
+    float *d0 = r->d + 4, og = r->out_gain;
+    for (uint32_t k = 0; k < n; k += 8) {
+        v8f v[LINES];
+        for (int i = 0; i < LINES; i++) {
+            const float *o = o0 + (size_t)i * S + k;
+            v[i] = r->a[i][0] * V8(o) + r->c[i][0] * V8(o - 1);
+        }
+        v8f yl = (v[0] - v[2] + v[4] - v[6]) * og;
+        v8f yr = (v[1] - v[3] + v[5] - v[7]) * og;
+        if (k + 8 <= n) {
+            V8(x + 2 * k) = __builtin_shufflevector(yl, yr, 0, 8, 1, 9, 2, 10, 3, 11);
+            V8(x + 2 * k + 8) = __builtin_shufflevector(yl, yr, 4, 12, 5, 13, 6, 14, 7, 15);
+        } else { /* the chunk's ragged end */
+            for (uint32_t j = 0; k + j < n; j++)
+                x[2 * (k + j)] = yl[j], x[2 * (k + j) + 1] = yr[j];
+        }
+        /* 8-point fast Walsh-Hadamard transform (the 1/sqrt 8 is in a, c). */
+        v8f a0 = v[0] + v[1], a1 = v[0] - v[1], a2 = v[2] + v[3], a3 = v[2] - v[3];
+        v8f a4 = v[4] + v[5], a5 = v[4] - v[5], a6 = v[6] + v[7], a7 = v[6] - v[7];
+        v8f b0 = a0 + a2, b2 = a0 - a2, b1 = a1 + a3, b3 = a1 - a3;
+        v8f b4 = a4 + a6, b6 = a4 - a6, b5 = a5 + a7, b7 = a5 - a7;
+        v8f in = V8(u + k);
+        V8(d0 + k) = b0 + b4 + in;
+        V8(d0 + S + k) = b1 + b5 - in;
+        V8(d0 + 2 * S + k) = b2 + b6 + in;
+        V8(d0 + 3 * S + k) = b3 + b7 - in;
+        V8(d0 + 4 * S + k) = b0 - b4 + in;
+        V8(d0 + 5 * S + k) = b1 - b5 + in;
+        V8(d0 + 6 * S + k) = b2 - b6 - in;
+        V8(d0 + 7 * S + k) = b3 - b7 - in;
+    }
+}
+
+static void network_base(reverb *r, float *x, uint32_t n)
+{
+    network_body(r, x, n);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void network_avx2(reverb *r, float *x, uint32_t n)
+{
+    network_body(r, x, n);
+}
+static void (*const networks[N_ISA])(reverb *, float *, uint32_t) = {network_base, network_avx2};
+#else
+static void (*const networks[N_ISA])(reverb *, float *, uint32_t) = {network_base, network_base};
+#endif
+
 /* One chunk (n <= the shortest line): every line's output is read whole
  * before any is written, so each step below is a vector loop over the
  * chunk. */
 static void step(reverb *r, float *x, uint32_t n)
 {
-    uint32_t n4 = (n + 3) & ~3u, S = r->stride;
+    uint32_t S = r->stride;
     float *u = r->u;
 
     /* Input: mono sum, predelay, two allpasses. */
@@ -221,38 +279,7 @@ static void step(reverb *r, float *x, uint32_t n)
     for (int i = 0; i < LINES; i++)
         ring_read(r->line[i], r->len[i], r->pos[i], o0 + (size_t)i * S, n);
 
-    /* Per four frames: the loss filters, the outputs, then the Hadamard
-     * mix plus the input back into the d rows. */
-    v4f og = v4_splat(r->out_gain);
-    for (k = 0; k < n4; k += 4) {
-        v4f v[LINES];
-        for (int i = 0; i < LINES; i++) {
-            const float *o = o0 + (size_t)i * S + k;
-            v[i] = r->a[i] * v4_load(o) + r->c[i] * v4_load(o - 1);
-        }
-        v4f yl = (v[0] - v[2] + v[4] - v[6]) * og;
-        v4f yr = (v[1] - v[3] + v[5] - v[7]) * og;
-        if (k + 4 <= n) {
-            v4_interleave(x + 2 * k, yl, yr);
-        } else { /* the chunk's ragged end */
-            for (uint32_t j = 0; k + j < n; j++)
-                x[2 * (k + j)] = yl[j], x[2 * (k + j) + 1] = yr[j];
-        }
-        /* 8-point fast Walsh-Hadamard transform (the 1/sqrt 8 is in a, c). */
-        v4f a0 = v[0] + v[1], a1 = v[0] - v[1], a2 = v[2] + v[3], a3 = v[2] - v[3];
-        v4f a4 = v[4] + v[5], a5 = v[4] - v[5], a6 = v[6] + v[7], a7 = v[6] - v[7];
-        v4f b0 = a0 + a2, b2 = a0 - a2, b1 = a1 + a3, b3 = a1 - a3;
-        v4f b4 = a4 + a6, b6 = a4 - a6, b5 = a5 + a7, b7 = a5 - a7;
-        v4f in = v4_load(u + k);
-        v4_store(d0 + k, b0 + b4 + in);
-        v4_store(d0 + S + k, b1 + b5 - in);
-        v4_store(d0 + 2 * S + k, b2 + b6 + in);
-        v4_store(d0 + 3 * S + k, b3 + b7 - in);
-        v4_store(d0 + 4 * S + k, b0 - b4 + in);
-        v4_store(d0 + 5 * S + k, b1 - b5 + in);
-        v4_store(d0 + 6 * S + k, b2 - b6 - in);
-        v4_store(d0 + 7 * S + k, b3 - b7 - in);
-    }
+    networks[r->isa](r, x, n);
     for (int i = 0; i < LINES; i++) {
         float *o = o0 + (size_t)i * S;
         o[-1] = o[n - 1];

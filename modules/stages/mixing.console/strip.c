@@ -93,9 +93,17 @@ int strip_load(const strip *s, float *y, uint64_t pos, uint32_t n)
 
 int block_silent(const float *y, size_t count)
 {
+    typedef uint32_t v4u __attribute__((vector_size(16)));
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) { /* any value but +0 and -0 */
+        v4u a = (v4u)v4_load(y + i), b = (v4u)v4_load(y + i + 4);
+        v4u any = (a << 1) | (b << 1);
+        if (any[0] | any[1] | any[2] | any[3])
+            return 0;
+    }
     const uint32_t *x = (const uint32_t *)(const void *)y;
-    for (size_t i = 0; i < count; i++)
-        if (x[i] << 1) /* any value but +0 and -0 */
+    for (; i < count; i++)
+        if (x[i] << 1)
             return 0;
     return 1;
 }
@@ -104,17 +112,9 @@ int block_silent(const float *y, size_t count)
  *
  * One control period: its gain ramp applied in place, added to the mix and
  * to the send buses that exist (constants where inlined, so each variant
- * compiles to its own tight loop). Eight floats (four frames) per step:
- * the baseline build does that as two SSE vectors, the AVX2 one as one.
- * Element for element the same operations either way (no FMA in the AVX2
- * build), so both give the same bits. The frame counter is kept as a float:
- * whole numbers this small are exact, so it equals (float)i. */
-
-typedef float v8f __attribute__((vector_size(32)));
-/* unaligned access (no function takes or returns a 32-byte vector: that
- * would differ between the two builds' ABIs) */
-typedef float v8fu __attribute__((vector_size(32), aligned(4), may_alias));
-#define V8(p) (*(v8fu *)(p))
+ * compiles to its own tight loop), eight floats (four frames) per step.
+ * The frame counter is kept as a float: whole numbers this small are
+ * exact, so it equals (float)i. */
 
 static inline __attribute__((always_inline)) void
 ramp_body(float *x, float *mx, float *rv, float *dl, uint32_t pairs, v4f base, v4f inc,
@@ -164,18 +164,18 @@ typedef void ramp_fn(float *x, float *mx, float *rv, float *dl, uint32_t pairs, 
 RAMP_KERNEL(ramp_base, )
 #if defined(__x86_64__) && defined(__GNUC__)
 RAMP_KERNEL(ramp_avx2, __attribute__((target("avx2"))))
-static ramp_fn *const ramps[STRIP_NISA] = {ramp_base, ramp_avx2};
+static ramp_fn *const ramps[N_ISA] = {ramp_base, ramp_avx2};
 #else
-static ramp_fn *const ramps[STRIP_NISA] = {ramp_base, ramp_base};
+static ramp_fn *const ramps[N_ISA] = {ramp_base, ramp_base};
 #endif
 
-int strip_isa_detect(void)
+int isa_detect(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? STRIP_ISA_AVX2 : STRIP_ISA_BASE;
+    return __builtin_cpu_supports("avx2") ? ISA_AVX2 : ISA_BASE;
 #else
-    return STRIP_ISA_BASE;
+    return ISA_BASE;
 #endif
 }
 
