@@ -81,9 +81,6 @@ void mst_glue_init(mst_glue *g, const mst_glue_cfg *cfg, double rate,
         .env = programme_power,
         .gain = -1.0f, /* not yet known: the first block takes its own gain */
     };
-    /* knee_gr is 0 up to half a knee under the threshold: a power below
-     * that (less a hair for the rounding of log10) needs no logarithm. */
-    g->quiet = 0.999999 * pow(10.0, (g->thr - g->knee / 2) / 10.0);
 }
 
 void mst_glue_run(mst_glue *g, float *x, uint64_t frames, uint32_t ch)
@@ -97,15 +94,11 @@ void mst_glue_run(mst_glue *g, float *x, uint64_t frames, uint32_t ch)
         size_t cnt = (size_t)nf * ch;
         double pw = sumsq(p, cnt) / (double)cnt;
         g->env += (pw > g->env ? g->aa : g->ar) * (pw - g->env);
-        /* Below the knee no gain reduction: skip the logarithm and the
-         * power, which would give 0 dB and exactly 1. */
-        double gr = 0.0;
-        if (g->env + 1e-30 >= g->quiet)
-            gr = knee_gr(10.0 * log10(g->env + 1e-30) - g->thr, g->ratio, g->knee);
+        double gr = knee_gr(10.0 * log10(g->env + 1e-30) - g->thr, g->ratio, g->knee);
         if (gr > g->max_gr)
             g->max_gr = gr;
         /* The block's gain is reached at its end, ramping from the last. */
-        float g1 = gr > 0.0 ? (float)pow(10.0, -gr / 20.0) : 1.0f;
+        float g1 = (float)pow(10.0, -gr / 20.0);
         float g0 = g->gain < 0 ? g1 : g->gain;
         float d = (g1 - g0) / (float)blk;
         mst_ramp(p, ch, 1, nf + 1, g0, d);

@@ -86,7 +86,6 @@ typedef struct mst_glue {
     uint32_t blk;              /* frames per gain step */
     double ratio, knee, thr;   /* thr in dBFS (power) */
     double aa, ar, env;        /* detector coefficients and state (power) */
-    double quiet;              /* env below this is under the knee: no gain change */
     float gain;                /* gain reached at the end of the last block */
     double max_gr;             /* largest gain reduction so far, dB */
 } mst_glue;
