@@ -633,8 +633,8 @@ END_TEST
 /* ---- builds and rates (white box) -------------------------------------------- */
 
 /* Render `sc` with the module's code compiled into this test. */
-static cz_audio *render_direct(const cz_score *sc, uint32_t rate, int isa, int no_half,
-                               uint32_t *half_tracks)
+static cz_audio *render_direct_as(const cz_score *sc, uint32_t rate, int isa, int no_half,
+                                  int voice_major, uint32_t *half_tracks)
 {
     static sy_shared sh;
     static int ready;
@@ -648,7 +648,8 @@ static cz_audio *render_direct(const cz_score *sc, uint32_t rate, int isa, int n
     for (uint32_t i = 0; i < sc->n_tracks; i++)
         snprintf(names[i], 32, "t%u", i);
     sy_render_args a = {.score = sc, .sh = &sh, .style = &st, .rate = rate, .polyphony = 32,
-                        .tail_s = 1.0, .seed = 11, .isa = isa, .no_half_rate = no_half};
+                        .tail_s = 1.0, .seed = 11, .isa = isa, .no_half_rate = no_half,
+                        .voice_major = voice_major};
     sy_render_stats stats;
     cz_audio *out = NULL;
     cz_error err = {0};
@@ -658,6 +659,12 @@ static cz_audio *render_direct(const cz_score *sc, uint32_t rate, int isa, int n
     if (half_tracks)
         *half_tracks = stats.half_rate_tracks;
     return out;
+}
+
+static cz_audio *render_direct(const cz_score *sc, uint32_t rate, int isa, int no_half,
+                               uint32_t *half_tracks)
+{
+    return render_direct_as(sc, rate, isa, no_half, 0, half_tracks);
 }
 
 /* Every engine and path: unison stereo pads, pulse, band and high pass,
@@ -715,6 +722,30 @@ START_TEST(baseline_and_vector_paths_give_identical_bytes)
     }
     if (best == SY_ISA_BASE)
         fprintf(stderr, "test_synth: this CPU has no AVX2: only the baseline was run\n");
+    cz_score_unref(sc);
+}
+END_TEST
+
+/* Packs with few voices run their oscillators time-major (engine_sub.c):
+ * the same bytes as voice-major, in every build. The song has one to ten
+ * voices per track, noise, pulse, sine and stereo unison. */
+START_TEST(time_major_oscillators_give_identical_bytes)
+{
+    cz_score *sc = isa_song();
+    for (uint32_t i = 0; i < sc->n_tracks; i++)
+        cz_track_sort(&sc->tracks[i]);
+    for (int isa = SY_ISA_BASE; isa <= sy_isa_detect(); isa++) {
+        cz_audio *tm = render_direct_as(sc, 48000, isa, 0, 0, NULL);
+        cz_audio *vm = render_direct_as(sc, 48000, isa, 0, 1, NULL);
+        ck_assert(same_bytes(tm, vm));
+        ck_assert_uint_eq(tm->n_stems, vm->n_stems);
+        for (uint32_t s = 0; s < tm->n_stems; s++)
+            ck_assert_msg(same_bytes(tm->stems[s].audio, vm->stems[s].audio),
+                          "stem %s differs between time- and voice-major oscillators (ISA %d)",
+                          tm->stems[s].name, isa);
+        cz_audio_unref(tm);
+        cz_audio_unref(vm);
+    }
     cz_score_unref(sc);
 }
 END_TEST
@@ -900,6 +931,7 @@ static Suite *synth_suite(void)
     CASE(identical_input_gives_identical_bytes);
     CASE(stems_are_spooled_unless_asked_and_sound_the_same);
     CASE(baseline_and_vector_paths_give_identical_bytes);
+    CASE(time_major_oscillators_give_identical_bytes);
     CASE(half_rate_pad_has_no_images_and_matches_full_rate);
     CASE(upsampler_rejects_images);
     CASE(genre_picks_the_kit);

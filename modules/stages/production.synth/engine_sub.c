@@ -318,14 +318,229 @@ static void sub_kill(sy_track *t, void *vp, int l, float seconds)
     sy_env_fade(&p->amp, l, seconds, t->rate);
 }
 
+/* ---- time-major oscillators for sparse packs ------------------------------
+ *
+ * A pack costs the same whatever number of its lanes sound, and the table
+ * reads (eight scalar loads per read) are most of that cost. Monophonic
+ * lines (basses, leads, arpeggios) keep one or two of the eight lanes
+ * busy, so a pack with few sounding voices runs its oscillators the other
+ * way round: one voice at a time, eight consecutive samples in the lanes
+ * of a vector, through the same osc_run loop. Fixed-point phases make
+ * this exact: sample j of a block has phase ph0 + j * inc (mod 2^32)
+ * however it is reached, and every other operation is per element in the
+ * same order, so each voice gets the same bits as in the voice-major
+ * layout. The samples are then moved into the voice's lane of the block
+ * buffer, and the filter and envelope loop runs voice-major as ever. */
+
+/* osc_run for one lane of `a`, time-major: n samples into tl (and tr),
+ * rounded up to whole vectors. Advances the lane's phases by n samples. */
+SY_INL void osc_lane(const osc_args *a, int lane, int n, vf *tl, vf *tr, int kind, int uni,
+                     int stereo, int first)
+{
+    /* lane j of the first vector must come out as ph0 + (j + 1) inc after
+     * the loop's first increment by 8 inc */
+    const vu back = {(uint32_t)-7, (uint32_t)-6, (uint32_t)-5, (uint32_t)-4,
+                     (uint32_t)-3, (uint32_t)-2, (uint32_t)-1, 0};
+    osc_args b = *a;
+    vu ph[SY_MAXUNI];
+    for (int u = 0; u < uni; u++) {
+        uint32_t ph0 = a->ph[u][lane], inc = a->inc[u][lane];
+        ph[u] = back * inc + ph0;
+        b.inc[u] = (vu){0} + 8u * inc;
+        a->ph[u][lane] = ph0 + (uint32_t)n * inc;
+    }
+    b.ph = ph;
+    b.off = vis(a->off[lane]);
+    osc_dispatch(&b, (n + SY_LANES - 1) / SY_LANES, tl, tr, kind, uni, stereo, first);
+}
+
+/* osc_noise for one lane (scalar, the same bits: the generator is a
+ * per-lane recursion). A first one also clears the rounding-up tail that
+ * later oscillators add to. */
+static void lane_noise(uint32_t *rng, int n, float g, float *tl, float *tr, int first)
+{
+    for (int i = 0; i < n; i++) {
+        float y = sy_noise(rng) * g;
+        tl[i] = first ? y : tl[i] + y;
+        if (tr)
+            tr[i] = first ? y : tr[i] + y;
+    }
+    for (int i = n; first && i % SY_LANES; i++) {
+        tl[i] = 0.0f;
+        if (tr)
+            tr[i] = 0.0f;
+    }
+}
+
+/* The block buffer from k voices' samples x[j] (time-major, rounded up to
+ * whole vectors): lane l_j of b[i] is x[j][i], for i up to n rounded up
+ * (b has room). The other lanes repeat the first voice: any finite value
+ * will do there, as an idle lane's output is multiplied by its closed
+ * envelope, and a splat costs less than clearing. In-register splats and
+ * selects: a scalar broadcast per sample from memory compiled to eight
+ * inserts. */
+#define SPLAT(x, s) __builtin_shufflevector(x, x, s, s, s, s, s, s, s, s)
+#define SPLAT_ALL(x, S) S(x, 0); S(x, 1); S(x, 2); S(x, 3); S(x, 4); S(x, 5); S(x, 6); S(x, 7)
+SY_INL void lanes_from_voices(const vf (*x)[SY_BLOCK / SY_LANES], const vi *lane, int k, int n,
+                              vf *b)
+{
+    for (int g = 0; g < (n + SY_LANES - 1) / SY_LANES; g++, b += SY_LANES) {
+        vf x0 = x[0][g];
+#define FIRST(v, s) b[s] = SPLAT(v, s)
+        SPLAT_ALL(x0, FIRST);
+#undef FIRST
+        for (int j = 1; j < k; j++) {
+            vf xj = x[j][g];
+            vi m = lane[j];
+#define MORE(v, s) b[s] = vsel(m, SPLAT(v, s), b[s])
+            SPLAT_ALL(xj, MORE);
+#undef MORE
+        }
+    }
+}
+#undef SPLAT_ALL
+#undef SPLAT
+
+/* ---- a block of oscillators ---------------------------------------------- */
+
+/* Everything one oscillator needs for this block; `kind` < 0: none. */
+typedef struct osc_block {
+    osc_args a;
+    int kind, uni;
+    int noise;      /* a noise oscillator: its level is a.gl[0] */
+} osc_block;
+
+/* Set up oscillator o for this block with pitch modulation `mod`. */
+SY_INL void osc_block_setup(sy_track *t, sub_pack *p, int o, vf mod, osc_block *ob)
+{
+    const sy_preset *pr = &t->p;
+    const sy_oscp *op = &pr->osc[o];
+    ob->kind = -1;
+    ob->noise = 0;
+    if (op->wave == SY_W_OFF)
+        return;
+    int uni = op->unison ? op->unison : 1;
+    if (uni > SY_MAXUNI)
+        uni = SY_MAXUNI;
+    ob->uni = uni;
+    osc_args *a = &ob->a;
+    if (op->wave == SY_W_NOISE) {
+        ob->noise = 1;
+        a->gl[0] = t->uni_gl[o][0] * sqrtf((float)uni);
+        return;
+    }
+    vf inc = p->inc[o] * mod;
+    a->ph = p->ph[o];
+    for (int u = 0; u < uni; u++) {
+        a->inc[u] = phase_inc(inc * vs(t->uni_ratio[o][u]));
+        a->gl[u] = t->uni_gl[o][u];
+        a->gr[u] = t->uni_gr[o][u];
+    }
+    ob->kind = op->wave == SY_W_SINE ? OSC_SINE : op->wave == SY_W_PULSE ? OSC_PULSE : OSC_TABLE;
+    a->pw = (vu){0};
+    if (op->wave == SY_W_PULSE) {
+        float pw = op->pw + pr->pwm_depth * sy_sin_any(t->lfo_pwm);
+        pw = pw < 0.05f ? 0.05f : pw > 0.95f ? 0.95f : pw;
+        uint32_t ipw = (uint32_t)(int64_t)(pw * 4294967296.0);
+        a->pw = (vu){0} + ipw;
+    }
+    a->base = NULL;
+    a->off = vis(0);
+    if (t->tab[o]) {
+        a->base = t->tab[o]->data;
+        a->off = vtable_offset(inc * vs(t->uni_margin[o]));
+    }
+}
+
+/* Voice-major: all eight lanes at once, into bl (and br). */
+SY_INL void osc_block_dense(sy_track *t, sub_pack *p, const osc_block *ob, int n, vf *bl,
+                            vf *br)
+{
+    vf *brp = t->stereo ? br : NULL;
+    int first = 1;
+    for (int o = 0; o < 2; o++) {
+        if (ob[o].noise)
+            osc_noise(&p->rng, n, ob[o].a.gl[0], bl, brp, first);
+        else if (ob[o].kind >= 0)
+            osc_dispatch(&ob[o].a, n, bl, br, ob[o].kind, ob[o].uni, t->stereo, first);
+        else
+            continue;
+        first = 0;
+    }
+    if (t->p.noise > 0.0f) {
+        osc_noise(&p->rng, n, t->p.noise, bl, brp, first);
+        first = 0;
+    }
+    if (first) {
+        memset(bl, 0, sizeof(vf) * (size_t)n);
+        if (brp)
+            memset(br, 0, sizeof(vf) * (size_t)n);
+    }
+}
+
+/* Time-major, one sounding voice after the other, then interleaved into
+ * the voices' lanes. */
+SY_INL int osc_sparse_body(sy_track *t, sub_pack *p, const osc_block *ob, unsigned active,
+                           int n, vf *bl, vf *br)
+{
+    vf xl[SY_LANES][SY_BLOCK / SY_LANES], xr[SY_LANES][SY_BLOCK / SY_LANES];
+    vi lane[SY_LANES];
+    int k = 0, first = 1;
+    for (int l = 0; l < SY_LANES; l++) {
+        if (!(active & (1u << l)))
+            continue;
+        float *xrp = t->stereo ? (float *)xr[k] : NULL;
+        uint32_t rng = p->rng[l];
+        first = 1;
+        for (int o = 0; o < 2; o++) {
+            if (ob[o].noise)
+                lane_noise(&rng, n, ob[o].a.gl[0], (float *)xl[k], xrp, first);
+            else if (ob[o].kind >= 0)
+                osc_lane(&ob[o].a, l, n, xl[k], xr[k], ob[o].kind, ob[o].uni, t->stereo, first);
+            else
+                continue;
+            first = 0;
+        }
+        if (t->p.noise > 0.0f) {
+            lane_noise(&rng, n, t->p.noise, (float *)xl[k], xrp, first);
+            first = 0;
+        }
+        p->rng[l] = rng;
+        lane[k++] = vmask(1u << l);
+    }
+    if (first) { /* no source at all (every voice alike) */
+        memset(bl, 0, sizeof(vf) * (size_t)n);
+        if (t->stereo)
+            memset(br, 0, sizeof(vf) * (size_t)n);
+        return 0;
+    }
+    lanes_from_voices((const vf(*)[SY_BLOCK / SY_LANES])xl, lane, k, n, bl);
+    if (t->stereo)
+        lanes_from_voices((const vf(*)[SY_BLOCK / SY_LANES])xr, lane, k, n, br);
+    return 0;
+}
+
+/* A function of its own: inlined into the voice-major renderer, it made
+ * that one's loops 15% slower. */
+SY_ISA_PAIR(int, osc_sparse,
+            (sy_track * t, sub_pack *p, const osc_block *ob, unsigned active, int n, vf *bl,
+             vf *br),
+            (t, p, ob, active, n, bl, br))
+
+static void osc_block_sparse(sy_track *t, sub_pack *p, const osc_block *ob, unsigned active,
+                             int n, vf *bl, vf *br)
+{
+    static int (*const fn[SY_NISA])(sy_track *, sub_pack *, const osc_block *, unsigned, int,
+                                    vf *, vf *) = SY_ISA_FNS(osc_sparse);
+    fn[t->isa](t, p, ob, active, n, bl, br);
+}
+
 SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active, int n,
                                 int store, float *accLf, float *accRf)
 {
     sub_pack *p = vp;
     const sy_preset *pr = &t->p;
     vf bl[SY_BLOCK], br[SY_BLOCK];
-    vf *brp = t->stereo ? br : NULL;
-    int first = 1;
 
     /* pitch modulation for this block, in semitones per lane */
     vf semis = p->pe;
@@ -341,52 +556,13 @@ SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active
     if (pr->penv_semi != 0.0f)
         p->pe *= vs(sy_exp2f(-(float)n / (pr->penv_t * t->rate) * 1.4426950f));
 
-    for (int o = 0; o < 2; o++) {
-        const sy_oscp *op = &pr->osc[o];
-        if (op->wave == SY_W_OFF)
-            continue;
-        int uni = op->unison ? op->unison : 1;
-        if (uni > SY_MAXUNI)
-            uni = SY_MAXUNI;
-        vf inc = p->inc[o] * mod;
-        if (op->wave == SY_W_NOISE) {
-            osc_noise(&p->rng, n, t->uni_gl[o][0] * sqrtf((float)uni), bl, brp, first);
-            first = 0;
-            continue;
-        }
-        osc_args a;
-        a.ph = p->ph[o];
-        for (int u = 0; u < uni; u++) {
-            a.inc[u] = phase_inc(inc * vs(t->uni_ratio[o][u]));
-            a.gl[u] = t->uni_gl[o][u];
-            a.gr[u] = t->uni_gr[o][u];
-        }
-        int kind = op->wave == SY_W_SINE ? OSC_SINE : op->wave == SY_W_PULSE ? OSC_PULSE : OSC_TABLE;
-        a.pw = (vu){0};
-        if (op->wave == SY_W_PULSE) {
-            float pw = op->pw + pr->pwm_depth * sy_sin_any(t->lfo_pwm);
-            pw = pw < 0.05f ? 0.05f : pw > 0.95f ? 0.95f : pw;
-            uint32_t ipw = (uint32_t)(int64_t)(pw * 4294967296.0);
-            a.pw = (vu){ipw, ipw, ipw, ipw, ipw, ipw, ipw, ipw};
-        }
-        a.base = NULL;
-        a.off = vis(0);
-        if (t->tab[o]) {
-            a.base = t->tab[o]->data;
-            a.off = vtable_offset(inc * vs(t->uni_margin[o]));
-        }
-        osc_dispatch(&a, n, bl, br, kind, uni, t->stereo, first);
-        first = 0;
-    }
-    if (pr->noise > 0.0f) {
-        osc_noise(&p->rng, n, pr->noise, bl, brp, first);
-        first = 0;
-    }
-    if (first) {
-        memset(bl, 0, sizeof(vf) * (size_t)n);
-        if (brp)
-            memset(br, 0, sizeof(vf) * (size_t)n);
-    }
+    osc_block ob[2];
+    for (int o = 0; o < 2; o++)
+        osc_block_setup(t, p, o, mod, &ob[o]);
+    if (__builtin_popcount(active) <= t->sh->sparse_max)
+        osc_block_sparse(t, p, ob, active, n, bl, br);
+    else
+        osc_block_dense(t, p, ob, n, bl, br);
 
     /* filter coefficients at the end of this block, ramped from now */
     out_args oa = {.dp = vs(0.0f), .dq = vs(0.0f), .dr = vs(0.0f), .k = vs(2.0f)};

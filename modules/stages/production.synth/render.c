@@ -71,6 +71,7 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
     memset(stats, 0, sizeof *stats);
     sy_shared sh = *a->sh; /* the ISA is chosen per render */
     sh.isa = a->isa;
+    sh.sparse_max = a->voice_major ? 0 : SY_SPARSE_MAX;
     cz_audio *mix = new_buffer(a->rate, frames, a->spool, err);
     sy_track *tr = calloc(nt, sizeof *tr);
     cz_audio **stems = calloc(nt, sizeof *stems);

@@ -47,6 +47,12 @@
 #define SY_TABN 1024  /* wavetable length (a power of two) */
 #define SY_TABLEVELS 19 /* half-octave mip levels, 1 .. 511 harmonics */
 #define SY_NSPEC 16   /* harmonics in a preset's custom spectrum */
+/* Sounding voices up to which a pack's oscillators run time-major
+ * (engine_sub.c). Break-even is near k = 8 D / (D + 8 C): D the voice-major
+ * oscillator cost per sample, C the cost of moving one voice's sample
+ * into its lane; measured, a 3-copy stereo pad gains up to 7 voices, a
+ * single saw about breaks even at 4. */
+#define SY_SPARSE_MAX 4
 
 /* ---- presets --------------------------------------------------------- */
 
@@ -162,6 +168,8 @@ typedef struct sy_shared {
     sy_wavetable *spec; /* one per preset (data NULL when unused) */
     int n_spec;
     int isa;            /* SY_ISA_*: which build of the vector loops runs */
+    int sparse_max;     /* packs with at most this many voices run their
+                         * oscillators time-major (engine_sub.c); 0: never */
     float up_c[SY_UPK]; /* half-band coefficients (halfrate.c) */
 } sy_shared;
 
@@ -401,6 +409,7 @@ typedef struct sy_render_args {
     uint64_t seed;
     int isa;                  /* SY_ISA_*; the tests force the baseline */
     int no_half_rate;         /* every track at the output rate (tests) */
+    int voice_major;          /* never time-major oscillators (tests) */
     int spool;                /* stems in scratch files (audio.h) instead of memory */
     /* polled every 1024 chunks; non-zero stops the render (CZ_ECANCELED) */
     int (*cancelled)(void *user);
