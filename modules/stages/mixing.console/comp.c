@@ -29,6 +29,7 @@ void comp_init(comp *c, const comp_spec *s, float level_db, uint32_t rate)
     c->active = s->ratio > 1;
     c->ms = 0;
     c->gr = 0;
+    c->isa = isa_detect();
 }
 
 /* The soft-knee static curve on four levels (dB) at a time. */
@@ -71,37 +72,52 @@ static float period_ms(const float *x, uint32_t n)
     return s / (float)m;
 }
 
-/* The same two measures on four whole periods at once: four independent
- * chains instead of one (each period summed in the same order as above,
- * so the same bits), one value per lane. */
-static v4f peak4(const float *x)
-{
-    v4f m[4] = {{0}};
-    for (uint32_t i = 0; i < 2 * CTL; i += 4)
-        for (int q = 0; q < 4; q++)
-            m[q] = v4_max((v4f)((v4i)v4_load(x + q * 2 * CTL + i) & 0x7fffffff), m[q]);
-    v4f r;
-    for (int q = 0; q < 4; q++) {
-        r[q] = m[q][0];
-        for (int k = 1; k < 4; k++)
-            r[q] = m[q][k] > r[q] ? m[q][k] : r[q];
-    }
-    return r;
-}
+/* The same two measures on eight whole periods at once, built once per
+ * ISA: a vector holds four floats of each of two periods (so each period is
+ * summed in the same order as above: the same bits) and the four vectors
+ * are independent chains. */
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define V8_ABS(v) ((v8f)((v8i)(v) & 0x7fffffff))
+#define V8_MAX(a, b) ((v8f)((((a) > (b)) & (v8i)(a)) | (~((a) > (b)) & (v8i)(b))))
 
-static v4f ms4(const float *x)
+static inline __attribute__((always_inline)) void detect8_body(const float *x, int rms, float *out)
 {
-    v4f a[4] = {{0}};
+    v8f acc[4] = {{0}};
     for (uint32_t i = 0; i < 2 * CTL; i += 4)
         for (int q = 0; q < 4; q++) {
-            v4f v = v4_load(x + q * 2 * CTL + i);
-            a[q] += v * v;
+            const float *a = x + 2 * q * 2 * CTL + i;
+            v8f v = __builtin_shufflevector(v4_load(a), v4_load(a + 2 * CTL), 0, 1, 2, 3, 4, 5, 6, 7);
+            acc[q] = rms ? acc[q] + v * v : V8_MAX(V8_ABS(v), acc[q]);
         }
-    v4f s;
-    for (int q = 0; q < 4; q++)
-        s[q] = a[q][0] + a[q][1] + a[q][2] + a[q][3];
-    return s / (float)(2 * CTL);
+    for (int q = 0; q < 8; q++) {
+        int h = 4 * (q % 2); /* the period's half of its vector */
+        v8f a = acc[q / 2];
+        if (rms) {
+            out[q] = (a[h] + a[h + 1] + a[h + 2] + a[h + 3]) / (float)(2 * CTL);
+        } else {
+            out[q] = a[h];
+            for (int k = 1; k < 4; k++)
+                out[q] = a[h + k] > out[q] ? a[h + k] : out[q];
+        }
+    }
 }
+
+#define DETECT_KERNEL(name, attr)                                  \
+    static attr void name(const float *x, int rms, float *out)    \
+    {                                                             \
+        if (rms)                                                  \
+            detect8_body(x, 1, out);                              \
+        else                                                      \
+            detect8_body(x, 0, out);                              \
+    }
+
+DETECT_KERNEL(detect8_base, )
+#if defined(__x86_64__) && defined(__GNUC__)
+DETECT_KERNEL(detect8_avx2, __attribute__((target("avx2"))))
+static void (*const detect8[N_ISA])(const float *, int, float *) = {detect8_base, detect8_avx2};
+#else
+static void (*const detect8[N_ISA])(const float *, int, float *) = {detect8_base, detect8_base};
+#endif
 
 /* Detector level in dB of each of the np periods of n frames at x, into
  * lvl (np rounded up to a multiple of 4 values). */
@@ -109,8 +125,8 @@ static void detect(comp *c, const float *x, uint32_t n, uint32_t np, float *lvl)
 {
     uint32_t full = n / CTL, p = 0;
     float v[BLOCK / CTL] = {0};
-    for (; p + 4 <= full; p += 4)
-        v4_store(v + p, c->rms ? ms4(x + 2 * (size_t)p * CTL) : peak4(x + 2 * (size_t)p * CTL));
+    for (; p + 8 <= full; p += 8)
+        detect8[c->isa](x + 2 * (size_t)p * CTL, c->rms, v + p);
     for (; p < np; p++) {
         uint32_t m = n - p * CTL < CTL ? n - p * CTL : CTL;
         const float *xp = x + 2 * (size_t)p * CTL;

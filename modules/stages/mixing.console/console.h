@@ -203,6 +203,7 @@ typedef struct comp {
     float att, rel;                 /* per-period smoothing coefficients */
     float rms_coef;                 /* RMS window, per period */
     int rms, active;
+    int isa;                        /* ISA_*: which build of the detector runs */
     float ms;                       /* RMS detector state (mean square) */
     float gr;                       /* smoothed gain change, dB (<= 0) */
 } comp;
