@@ -355,13 +355,24 @@ static void prefault(float *p, size_t bytes)
 #endif
 }
 
-static void add_into(float *dst, const float *src, size_t count)
+/* dst += a, then += b (either may be NULL), in one pass over dst. */
+static void add_returns(float *dst, const float *a, const float *b, size_t count)
 {
+    const float *one = a ? a : b;
     size_t i = 0;
+    if (!one)
+        return;
+    if (a && b) {
+        for (; i + 4 <= count; i += 4)
+            v4_store(dst + i, v4_load(dst + i) + v4_load(a + i) + v4_load(b + i));
+        for (; i < count; i++)
+            dst[i] = dst[i] + a[i] + b[i];
+        return;
+    }
     for (; i + 4 <= count; i += 4)
-        v4_store(dst + i, v4_load(dst + i) + v4_load(src + i));
+        v4_store(dst + i, v4_load(dst + i) + v4_load(one + i));
     for (; i < count; i++)
-        dst[i] += src[i];
+        dst[i] += one[i];
 }
 
 /* Scale count floats, leaving all-zero stretches untouched (a skipped
@@ -602,14 +613,13 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
         }
         if (rv) {
             reverb_process(j.rv, rv, n);
-            add_into(mix, rv, 2 * (size_t)n);
             rc = cz_audio_write(j.rv_out, pos, n, rv);
         }
         if (dl && !rc) {
             delay_process(j.dl, dl, n);
-            add_into(mix, dl, 2 * (size_t)n);
             rc = cz_audio_write(j.dl_out, pos, n, dl);
         }
+        add_returns(mix, rv, dl, 2 * (size_t)n);
         if (rc) {
             cz_err(err, rc, MOD ": cannot write an effect return (" CZ_SPOOL_HINT ")");
             goto fail;
