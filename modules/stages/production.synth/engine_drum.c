@@ -531,52 +531,99 @@ static void drum_kill(sy_track *t, void *vp, int l, float seconds)
         v->fstep = st;
 }
 
-static unsigned drum_render(sy_track *t, void *vp, int pidx, unsigned active,
-                            int n, int store, float *accL, float *accR)
+/* One voice from sample i0 to m, scalar: the end of a piece that stops
+ * inside the block. A voice that is not fading has fade 1 and fstep 0, so
+ * lp * fade is lp and fade stays 1: one loop serves both. */
+static void lane_play(drum_voice *v, int l, int i0, int m, float *accL, float *accR)
 {
-    if (store) {
-        memset(accL, 0, (size_t)n * SY_LANES * sizeof(float));
-        memset(accR, 0, (size_t)n * SY_LANES * sizeof(float));
+    const float *s = v->s + v->pos;
+    float lp = v->lp, c = v->c, fade = v->fade, fstep = v->fstep;
+    float gl = v->gain * v->pl, gr = v->gain * v->pr;
+    for (int i = i0; i < m; i++) {
+        lp += (s[i] - lp) * c;
+        float y = lp * fade;
+        fade = fade > fstep ? fade - fstep : 0.0f;
+        accL[SY_LANES * i + l] += y * gl;
+        accR[SY_LANES * i + l] += y * gr;
     }
+    v->lp = lp;
+    v->fade = fade;
+}
+
+/* What idle lanes read. */
+static const float drum_silence[SY_BLOCK];
+
+/* The voices' lowpasses are recursions of about 8 cycles per sample each:
+ * one lane after the other they add up, side by side in the lanes of a
+ * vector they overlap. So the stretch every voice of the pack plays runs
+ * eight lanes at once (the same operations per lane as lane_play), and
+ * only the ends of pieces run alone. Idle lanes read silence with a gain
+ * of -0: they add -0, which leaves every accumulator as it was. */
+SY_INL unsigned drum_render_body(sy_track *t, void *vp, int pidx, unsigned active, int n,
+                                 int store, float *accL, float *accR)
+{
     drum_pack *p = vp;
-    unsigned done = 0;
+    unsigned done = 0, run = 0;
+    const float *src[SY_LANES];
+    int m[SY_LANES], common = n;
+    vf lp = vs(0.0f), c = vs(0.0f), fade = vs(0.0f), fstep = vs(0.0f);
+    vf gl = vs(-0.0f), gr = vs(-0.0f);
     for (int l = 0; l < SY_LANES; l++) {
+        drum_voice *v = &p->v[l];
+        src[l] = drum_silence;
         if (!(active & (1u << l)))
             continue;
-        drum_voice *v = &p->v[l];
-        uint32_t left = v->len - v->pos;
-        int m = left < (uint32_t)n ? (int)left : n;
         if (!v->s) {
             done |= 1u << l;
             continue;
         }
-        const float *s = v->s + v->pos;
-        float lp = v->lp, c = v->c, g = v->gain, fade = v->fade, fstep = v->fstep;
-        float gl = g * v->pl, gr = g * v->pr;
-        if (fstep > 0.0f) {
-            for (int i = 0; i < m; i++) {
-                lp += (s[i] - lp) * c;
-                float y = lp * fade;
-                fade = fade > fstep ? fade - fstep : 0.0f;
-                accL[SY_LANES * i + l] += y * gl;
-                accR[SY_LANES * i + l] += y * gr;
-            }
-        } else {
-            for (int i = 0; i < m; i++) {
-                lp += (s[i] - lp) * c;
-                accL[SY_LANES * i + l] += lp * gl;
-                accR[SY_LANES * i + l] += lp * gr;
-            }
-        }
-        v->pos += (uint32_t)m;
-        v->lp = lp;
-        v->fade = fade;
-        t->slots[pidx * SY_LANES + l].level = fade * g;
-        if (v->pos >= v->len || fade <= 0.0f)
+        uint32_t left = v->len - v->pos;
+        m[l] = left < (uint32_t)n ? (int)left : n;
+        if (m[l] < common)
+            common = m[l];
+        src[l] = v->s + v->pos;
+        lp[l] = v->lp;
+        c[l] = v->c;
+        fade[l] = v->fade;
+        fstep[l] = v->fstep;
+        gl[l] = v->gain * v->pl;
+        gr[l] = v->gain * v->pr;
+        run |= 1u << l;
+    }
+    vf *aL = (vf *)accL, *aR = (vf *)accR;
+    for (int i = 0; i < common; i++) {
+        vf x = {src[0][i], src[1][i], src[2][i], src[3][i],
+                src[4][i], src[5][i], src[6][i], src[7][i]};
+        lp += (x - lp) * c;
+        vf y = lp * fade;
+        fade = vsel(vlt(fstep, fade), fade - fstep, vs(0.0f));
+        /* the first pack of a block stores (adding to a zero) */
+        aL[i] = (store ? vs(0.0f) : aL[i]) + y * gl;
+        aR[i] = (store ? vs(0.0f) : aR[i]) + y * gr;
+    }
+    if (store && common < n) {
+        memset(aL + common, 0, (size_t)(n - common) * sizeof(vf));
+        memset(aR + common, 0, (size_t)(n - common) * sizeof(vf));
+    }
+    for (int l = 0; l < SY_LANES; l++) {
+        if (!(run & (1u << l)))
+            continue;
+        drum_voice *v = &p->v[l];
+        v->lp = lp[l];
+        v->fade = fade[l];
+        lane_play(v, l, common, m[l], accL, accR);
+        v->pos += (uint32_t)m[l];
+        t->slots[pidx * SY_LANES + l].level = v->fade * v->gain;
+        if (v->pos >= v->len || v->fade <= 0.0f)
             done |= 1u << l;
     }
     return done;
 }
+
+SY_ISA_PAIR(unsigned, drum_render,
+            (sy_track * t, void *vp, int pidx, unsigned active, int n, int store, float *accL,
+             float *accR),
+            (t, vp, pidx, active, n, store, accL, accR))
 
 const sy_engine sy_engine_drum = {
     .pack_size = sizeof(drum_pack),
@@ -585,7 +632,7 @@ const sy_engine sy_engine_drum = {
     .note_on = drum_note_on,
     .note_off = drum_note_off,
     .kill = drum_kill,
-    .render = {drum_render, drum_render, drum_render}, /* scalar: one build */
+    .render = SY_ISA_FNS(drum_render),
 };
 
 /* Choke groups: open hat (1), open triangle (2), open cuica (3). */
