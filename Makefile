@@ -100,10 +100,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/*.h tests/*.
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(wildcard tests/*.c) $(KERNEL_LIB_OBJ) $(KERNEL_LDFLAGS) $(call pl,$(TEST_PKGS)) $(KERNEL_LIBS)
 
-# test_synth compiles the synth's sources in (to force each vector build).
+# These tests compile their module's sources in (to force each vector build).
 $(BUILD)/tests/test_synth: $(wildcard modules/stages/production.synth/*.c modules/stages/production.synth/*.h)
 $(BUILD)/tests/test_files: $(wildcard modules/stages/finalization.files/*.c modules/stages/finalization.files/*.h)
 $(BUILD)/tests/test_eq: $(wildcard modules/dsp/dsp.eq_biquad/*.c modules/dsp/dsp.eq_biquad/*.h)
+$(BUILD)/tests/test_mixing: $(wildcard modules/stages/mixing.console/*.c modules/stages/mixing.console/*.h)
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
