@@ -72,7 +72,9 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
     sy_shared sh = *a->sh; /* the ISA is chosen per render */
     sh.isa = a->isa;
     sh.sparse_max = a->voice_major ? 0 : SY_SPARSE_MAX;
-    cz_audio *mix = new_buffer(a->rate, frames, a->spool, err);
+    /* Only the stems are spooled (audio.h): the main sum stays in memory,
+     * where mixing reuses its pages for the mix (cz_audio_recycle). */
+    cz_audio *mix = new_buffer(a->rate, frames, 0, err);
     sy_track *tr = calloc(nt, sizeof *tr);
     cz_audio **stems = calloc(nt, sizeof *stems);
     size_t acc_floats = (size_t)SY_CHUNK * SY_LANES, ch_floats = SY_CHUNK + 2 * SY_LANES;
