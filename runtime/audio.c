@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -59,6 +60,22 @@ cz_audio *cz_audio_recycle(cz_audio *donor, uint32_t rate, uint32_t channels, ui
     cz_audio_unref(donor);
     memset(a->samples, 0, (want ? want : 1) * sizeof(float));
     return a;
+}
+
+void cz_audio_prefault(cz_audio *a)
+{
+#ifdef MADV_POPULATE_WRITE
+    long ps = sysconf(_SC_PAGESIZE);
+    if (!a || !a->samples || ps <= 0)
+        return;
+    /* whole pages inside the buffer (calloc's block starts mid-page) */
+    uintptr_t page = (uintptr_t)ps, p = (uintptr_t)a->samples;
+    uintptr_t from = (p + page - 1) & ~(page - 1), to = (p + samples_bytes(a)) & ~(page - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)a;
+#endif
 }
 
 /* The samples of src into dst (same shape; either may be spooled). */

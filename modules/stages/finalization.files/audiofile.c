@@ -19,20 +19,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sndfile.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "files.h"
 
 #define MAX_OUTS 4
 
-/* An open output: a WAV is libsndfile's handle on a descriptor we own (so
+/* An open output: a WAV is libsndfile's handle on a stream we own (so
  * every path closes it exactly once, whatever libsndfile does on failure);
  * a FLAC is libFLAC's (flac.c). */
 typedef struct out_file {
     SNDFILE *sf;
-    int fd;
+    FILE *fp;
+    char *fp_buf; /* fp's buffer, freed after fclose */
     fz_flac *flac;
 } out_file;
 
@@ -40,16 +41,73 @@ typedef struct out_file {
 static int close_out(out_file *f)
 {
     int bad = f->sf && sf_close(f->sf) != 0;
-    bad |= f->fd >= 0 && close(f->fd) != 0;
+    bad |= f->fp && fclose(f->fp) != 0;
+    free(f->fp_buf);
     bad |= fz_flac_close(f->flac);
-    *f = (out_file){.sf = NULL, .fd = -1, .flac = NULL};
+    *f = (out_file){.sf = NULL, .fp = NULL, .fp_buf = NULL, .flac = NULL};
     return bad;
+}
+
+FILE *fz_open_big(const char *path, off_t size, char **buf)
+{
+    /* libsndfile writes 8 KB at a time and stdio 4 KB: into fresh page
+     * cache that costs three times what 64 KB writes into allocated
+     * blocks do (17 against 6 ms for a 52 MB WAV here). glibc ignores
+     * setvbuf's size unless given the buffer. */
+    enum { BIG = 1 << 20 };
+    *buf = malloc(BIG);
+    FILE *f = *buf ? fopen(path, "w+e") : NULL;
+    if (!f) {
+        free(*buf);
+        *buf = NULL;
+        if (!errno)
+            errno = ENOMEM;
+        return NULL;
+    }
+    setvbuf(f, *buf, _IOFBF, BIG);
+    /* A known size: allocating its blocks at once makes the writes cheaper
+     * than growing the file page by page. Only advice: no space is kept
+     * beyond the size, and a file system without it just grows. */
+    if (size > 0)
+        (void)fallocate(fileno(f), FALLOC_FL_KEEP_SIZE, 0, size);
+    return f;
+}
+
+/* libsndfile's I/O on a buffered stdio stream (sf_open_virtual) */
+static sf_count_t vio_tell(void *u)
+{
+    return (sf_count_t)ftello(u);
+}
+
+static sf_count_t vio_seek(sf_count_t at, int whence, void *u)
+{
+    return fseeko(u, (off_t)at, whence) ? -1 : vio_tell(u);
+}
+
+static sf_count_t vio_length(void *u)
+{
+    off_t here = ftello(u), end = -1;
+    if (here >= 0 && fseeko(u, 0, SEEK_END) == 0)
+        end = ftello(u);
+    if (here >= 0)
+        fseeko(u, here, SEEK_SET);
+    return (sf_count_t)end;
+}
+
+static sf_count_t vio_read(void *p, sf_count_t n, void *u)
+{
+    return (sf_count_t)fread(p, 1, (size_t)n, u);
+}
+
+static sf_count_t vio_write(const void *p, sf_count_t n, void *u)
+{
+    return (sf_count_t)fwrite(p, 1, (size_t)n, u);
 }
 
 static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags *tags,
                     out_file *f, cz_error *err)
 {
-    *f = (out_file){.sf = NULL, .fd = -1, .flac = NULL};
+    *f = (out_file){.sf = NULL, .fp = NULL, .fp_buf = NULL, .flac = NULL};
     if (o->kind == FZ_FLAC)
         return fz_flac_open(o, a->rate, a->channels, bits, a->frames, tags, &f->flac, err);
     int sub = bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24;
@@ -59,16 +117,13 @@ static int open_out(const cz_audio *a, int bits, const fz_out *o, const fz_tags 
         return cz_err(err, CZ_EINVAL, "finalization.files: %s: libsndfile cannot write %u channels "
                       "at %u Hz", o->name, a->channels, a->rate);
     }
-    int fd = f->fd = open(o->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
+    f->fp = fz_open_big(o->path, (off_t)a->frames * a->channels * (bits / 8), &f->fp_buf);
+    if (!f->fp)
         return cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
                       strerror(errno));
-    /* A WAV's size is known: allocating its blocks at once makes the
-     * writes cheaper than growing the file page by page (a third less
-     * system time on ext4 here). Only advice: no space is kept beyond what
-     * the file will hold, and a file system without it just grows. */
-    (void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)a->frames * a->channels * (bits / 8));
-    SNDFILE *sf = f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE);
+    static SF_VIRTUAL_IO vio = {.get_filelen = vio_length, .seek = vio_seek, .read = vio_read,
+                                .write = vio_write, .tell = vio_tell};
+    SNDFILE *sf = f->sf = sf_open_virtual(&vio, SFM_WRITE, &info, f->fp);
     if (!sf) {
         int rc = cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
                         sf_strerror(NULL));

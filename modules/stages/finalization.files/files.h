@@ -5,6 +5,8 @@
 #define FILES_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <cadenza/cadenza.h>
 
@@ -54,6 +56,11 @@ int fz_write_audio(const cz_audio *a, fz_quant *q, const fz_out *outs, int n_out
  * the file, CZ_ENOMEM. */
 int fz_write_float_wav(const cz_audio *a, const fz_out *o, const fz_tags *tags, int *linked,
                        cz_error *err);
+
+/* A new file at path for writing (and reading back) through a 1 MB stdio
+ * buffer (*buf: free it after fclose), its blocks allocated for `size`
+ * bytes when size > 0; NULL with errno. */
+FILE *fz_open_big(const char *path, off_t size, char **buf);
 
 /* A FLAC being written with libFLAC (flac.c): 4096-sample blocks at the
  * given level, the tags as Vorbis comments, MD5 kept. Samples come as the

@@ -15,6 +15,7 @@
  */
 #include <FLAC/metadata.h>
 #include <FLAC/stream_encoder.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct fz_flac {
     FLAC__StreamEncoder *enc;
     FLAC__StreamMetadata *tags;
     FLAC__int32 *buf; /* one slice, right-justified */
+    char *fp_buf;     /* the stream's buffer, freed after finish closed it */
     size_t cap;       /* samples buf holds */
     uint32_t channels;
     int shift;        /* 32 - bits: the quantiser's ints are left-justified */
@@ -41,6 +43,7 @@ static void flac_free(fz_flac *f)
     if (f->tags)
         FLAC__metadata_object_delete(f->tags);
     free(f->buf);
+    free(f->fp_buf);
     free(f);
 }
 
@@ -93,9 +96,20 @@ int fz_flac_open(const fz_out *o, uint32_t rate, uint32_t channels, int bits, ui
              FLAC__stream_encoder_set_blocksize(e, FZ_FLAC_BLOCK) &&
              FLAC__stream_encoder_set_total_samples_estimate(e, frames) &&
              FLAC__stream_encoder_set_metadata(e, &f->tags, 1);
+    /* through a large stdio buffer (fz_open_big); libFLAC owns the stream
+     * from init on and closes it in finish */
+    FILE *fp = ok ? fz_open_big(o->path, 0, &f->fp_buf) : NULL;
+    if (ok && !fp) {
+        int rc = cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
+                        strerror(errno));
+        flac_free(f);
+        return rc;
+    }
     FLAC__StreamEncoderInitStatus st =
-        ok ? FLAC__stream_encoder_init_file(e, o->path, NULL, NULL)
+        ok ? FLAC__stream_encoder_init_FILE(e, fp, NULL, NULL)
            : FLAC__STREAM_ENCODER_INIT_STATUS_INVALID_METADATA;
+    if (fp && st != FLAC__STREAM_ENCODER_INIT_STATUS_OK)
+        fclose(fp); /* not taken over */
     if (!ok || st != FLAC__STREAM_ENCODER_INIT_STATUS_OK) {
         int rc = cz_err(err, st == FLAC__STREAM_ENCODER_INIT_STATUS_ENCODER_ERROR ? CZ_EIO
                                                                                  : CZ_EINVAL,

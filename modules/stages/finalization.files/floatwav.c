@@ -126,7 +126,8 @@ static int copy_out(const cz_audio *a, const fz_out *o, const unsigned char *hea
     const uint64_t slice = 1u << 14;
     uint64_t data = a->frames * a->channels * 4;
     float *buf = malloc(slice * a->channels * sizeof *buf);
-    FILE *f = buf ? fopen(o->path, "wbe") : NULL;
+    char *fbuf = NULL;
+    FILE *f = buf ? fz_open_big(o->path, (off_t)(CZ_SPOOL_HEAD + data + tail_len), &fbuf) : NULL;
     if (!f) {
         int rc = buf ? cz_err(err, CZ_EIO, "finalization.files: cannot create %s: %s", o->name,
                               strerror(errno))
@@ -134,8 +135,6 @@ static int copy_out(const cz_audio *a, const fz_out *o, const unsigned char *hea
         free(buf);
         return rc;
     }
-    /* the size is known: allocate the blocks at once (see audiofile.c) */
-    (void)fallocate(fileno(f), FALLOC_FL_KEEP_SIZE, 0, (off_t)(CZ_SPOOL_HEAD + data + tail_len));
     int rc = 0;
     fwrite(head, 1, CZ_SPOOL_HEAD, f);
     for (uint64_t at = 0; at < a->frames && !ferror(f); at += slice) {
@@ -155,6 +154,7 @@ static int copy_out(const cz_audio *a, const fz_out *o, const unsigned char *hea
     fwrite(tail, 1, tail_len, f);
     int bad = ferror(f), e = errno;
     bad |= fclose(f) != 0;
+    free(fbuf);
     if (bad && !rc)
         rc = cz_err(err, CZ_EIO, "finalization.files: writing %s failed: %s", o->name,
                     strerror(bad && !e ? EIO : e));

@@ -281,6 +281,7 @@ static int mst_run(void *instance, cz_job *job, cz_error *err)
         rc = cz_err(err, CZ_ENOMEM, "mastering.streaming: out of memory");
         goto done;
     }
+    cz_audio_prefault(out); /* written whole: map its pages in one call */
 
     /* 1. EQ and glue into the output buffer, measuring the limiter's
      *    input once on the way. */

@@ -22,8 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "console.h"
 
@@ -335,26 +333,6 @@ static float block_peak(const float *x, size_t count)
     return r;
 }
 
-/* Map fresh pages for a buffer about to be written whole, in one call:
- * on the development VM 19 ms for the 69 MB of a 3-minute mix, where
- * faulting them in one by one as the blocks reach them took 40 ms (more
- * when the first access is the read of a read-modify-write). A hint: on a
- * system without MADV_POPULATE_WRITE the pages come on first use. */
-static void prefault(float *p, size_t bytes)
-{
-#ifdef MADV_POPULATE_WRITE
-    long ps = sysconf(_SC_PAGESIZE);
-    if (ps <= 0)
-        return;
-    uintptr_t page = (uintptr_t)ps;
-    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (e > a) /* whole pages inside the buffer */
-        (void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
-#else
-    (void)p, (void)bytes;
-#endif
-}
-
 /* dst += a, then += b (either may be NULL), in one pass over dst. */
 static void add_returns(float *dst, const float *a, const float *b, size_t count)
 {
@@ -528,7 +506,7 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     taken = NULL;
     in = NULL;
     if (j.mix && j.mix->samples != donor)
-        prefault(j.mix->samples, 2 * (size_t)frames * sizeof(float));
+        cz_audio_prefault(j.mix); /* fresh pages: map them in one call */
     size_t n_kicks = 0;
     if ((rc = sidechain_setup(&j, score, bpm, gp, frames, rate, &n_kicks))) {
         cz_err(err, rc, MOD ": cannot set up the sidechain: %s",

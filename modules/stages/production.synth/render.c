@@ -75,6 +75,7 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
     /* Only the stems are spooled (audio.h): the main sum stays in memory,
      * where mixing reuses its pages for the mix (cz_audio_recycle). */
     cz_audio *mix = new_buffer(a->rate, frames, 0, err);
+    cz_audio_prefault(mix); /* written whole: map its pages in one call */
     sy_track *tr = calloc(nt, sizeof *tr);
     cz_audio **stems = calloc(nt, sizeof *stems);
     size_t acc_floats = (size_t)SY_CHUNK * SY_LANES, ch_floats = SY_CHUNK + 2 * SY_LANES;
@@ -106,12 +107,13 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
             goto out;
         }
         stats->half_rate_tracks += (uint32_t)tr[made].half;
-        stems[made] = new_buffer(a->rate, frames, a->spool, err);
+        cz_error why = {0}; /* the cause, quoted in our message (not err: that is written) */
+        stems[made] = new_buffer(a->rate, frames, a->spool, &why);
         if (!stems[made]) {
             made++;
-            rc = cz_err(err, err ? err->code : CZ_ENOMEM, "production.synth: no room for the stem "
-                        "of track '%s' (%.1f s stereo): %s", sc->tracks[made - 1].name,
-                        (double)frames / a->rate, err ? err->msg : "out of memory");
+            rc = cz_err(err, why.code ? why.code : CZ_ENOMEM, "production.synth: no room for the "
+                        "stem of track '%s' (%.1f s stereo): %s", sc->tracks[made - 1].name,
+                        (double)frames / a->rate, why.code ? why.msg : "out of memory");
             goto out;
         }
     }

@@ -83,6 +83,15 @@ int cz_audio_make_writable(cz_audio **a);
  * when out of memory or when the shape is invalid (as cz_audio_new). */
 cz_audio *cz_audio_recycle(cz_audio *donor, uint32_t rate, uint32_t channels, uint64_t frames);
 
+/* Map an in-memory buffer's pages now, in one call, for a buffer about to
+ * be written whole (ABI 1.2). Fresh pages otherwise come one fault at a
+ * time as the writes reach them (two when the first access is the read of
+ * a read-modify-write): on the development VM 19 ms against 40 ms for a
+ * 69 MB song-length buffer. Not for buffers meant to stay mostly silent:
+ * every page becomes resident. Only advice: nothing happens for spooled
+ * buffers or where the system cannot do it. */
+void cz_audio_prefault(cz_audio *a);
+
 /* Attach `stem` under `name`, taking over the caller's reference.
  * CZ_EINVAL when rate, channels or length differ, or the name is taken
  * (the reference is released then too). */
