@@ -269,6 +269,19 @@ START_TEST(recycle_reuses_only_what_nobody_else_holds)
     ck_assert_int_eq(n->spool_fd, -1);
     cz_audio_unref(n);
     ck_assert_ptr_null(cz_audio_recycle(cz_audio_new(48000, 2, 10), 0, 2, 10));
+
+    /* prefaulting maps pages, and changes no sample; a spooled buffer or
+     * NULL is left alone */
+    cz_audio *big = cz_audio_new(48000, 2, 48000 * 3);
+    cz_audio_prefault(big);
+    for (size_t k = 0; k < 2 * 48000 * 3; k += 997)
+        ck_assert(big->samples[k] == 0.0f);
+    cz_audio_unref(big);
+    ck_assert_int_eq(cz_audio_new_spooled(48000, 2, 100, &sp, NULL), 0);
+    cz_audio_prefault(sp);
+    ck_assert_ptr_null(sp->samples);
+    cz_audio_unref(sp);
+    cz_audio_prefault(NULL);
 }
 END_TEST
 
