@@ -411,7 +411,7 @@ typedef struct osc_block {
 } osc_block;
 
 /* Set up oscillator o for this block with pitch modulation `mod`. */
-SY_INL void osc_block_setup(sy_track *t, sub_pack *p, int o, vf mod, osc_block *ob)
+SY_INL void osc_block_setup(sy_track *t, sub_pack *p, int o, const vf *mod, osc_block *ob)
 {
     const sy_preset *pr = &t->p;
     const sy_oscp *op = &pr->osc[o];
@@ -429,7 +429,7 @@ SY_INL void osc_block_setup(sy_track *t, sub_pack *p, int o, vf mod, osc_block *
         a->gl[0] = t->uni_gl[o][0] * sqrtf((float)uni);
         return;
     }
-    vf inc = p->inc[o] * mod;
+    vf inc = p->inc[o] * *mod;
     a->ph = p->ph[o];
     for (int u = 0; u < uni; u++) {
         a->inc[u] = phase_inc(inc * vs(t->uni_ratio[o][u]));
@@ -558,7 +558,7 @@ SY_INL unsigned sub_render_body(sy_track *t, void *vp, int pidx, unsigned active
 
     osc_block ob[2];
     for (int o = 0; o < 2; o++)
-        osc_block_setup(t, p, o, mod, &ob[o]);
+        osc_block_setup(t, p, o, &mod, &ob[o]);
     if (__builtin_popcount(active) <= t->sh->sparse_max)
         osc_block_sparse(t, p, ob, active, n, bl, br);
     else
