@@ -285,6 +285,68 @@ START_TEST(recycle_reuses_only_what_nobody_else_holds)
 }
 END_TEST
 
+/* The gated level (audio.h cz_level): the documented measure, and the
+ * very same figure however the signal is cut into blocks. */
+START_TEST(level_is_the_gated_mean_and_independent_of_the_cut)
+{
+    enum { RATE = 44100, CH = 2, FRAMES = RATE * 3 + 1234 };
+    float *x = malloc(sizeof(float) * FRAMES * CH);
+    cz_rng r;
+    cz_rng_init(&r, 5, "level");
+    for (int i = 0; i < FRAMES * CH; i++) {
+        /* a loud second, a quiet one (-30 dB: gated relative), silence */
+        double g = i < RATE * CH ? 0.5 : i < 2 * RATE * CH ? 0.5 * 0.0316 : 0.0;
+        x[i] = (float)(g * (cz_rng_unit(&r) * 2 - 1));
+    }
+    /* reference: windows of RATE / 10 frames, gates at -70 dBFS and -20 dB */
+    long double sum = 0, ms[40];
+    int nw = 0, used = 0;
+    for (int f0 = 0; f0 < FRAMES; f0 += RATE / 10, nw++) {
+        int f1 = f0 + RATE / 10 < FRAMES ? f0 + RATE / 10 : FRAMES;
+        long double s = 0;
+        for (int i = f0 * CH; i < f1 * CH; i++)
+            s += (long double)x[i] * x[i];
+        ms[nw] = s / ((f1 - f0) * CH);
+        if (ms[nw] > 1e-7L)
+            sum += ms[nw], used++;
+    }
+    long double rel = sum / used * 0.01L, s2 = 0;
+    int n2 = 0;
+    for (int w = 0; w < nw; w++)
+        if (ms[w] > 1e-7L && ms[w] > rel)
+            s2 += ms[w], n2++;
+    double want = 10.0 * log10((double)(s2 / n2));
+
+    cz_level whole, cut;
+    ck_assert_int_eq(cz_level_init(&whole, RATE, CH), 0);
+    ck_assert_int_eq(cz_level_feed(&whole, x, FRAMES), 0);
+    double got = cz_level_db(&whole);
+    ck_assert_msg(fabs(got - want) < 1e-4, "level %.6f, want %.6f", got, want);
+    ck_assert_int_eq(cz_level_init(&cut, RATE, CH), 0);
+    for (int f = 0, k = 1; f < FRAMES; k = k * 7 % 1009 + 1) {
+        int n = FRAMES - f < k ? FRAMES - f : k;
+        int silent = 1;
+        for (int i = f * CH; i < (f + n) * CH && silent; i++)
+            silent = x[i] == 0.0f;
+        /* silence may be fed as NULL */
+        ck_assert_int_eq(cz_level_feed(&cut, silent ? NULL : x + f * CH, (uint64_t)n), 0);
+        f += n;
+    }
+    ck_assert_msg(cz_level_db(&cut) == got, "%.17g against %.17g", cz_level_db(&cut), got);
+    cz_level_free(&whole);
+    cz_level_free(&cut);
+
+    /* silence, and nothing at all */
+    ck_assert_int_eq(cz_level_init(&cut, RATE, 1), 0);
+    ck_assert(cz_level_db(&cut) == -200.0);
+    ck_assert_int_eq(cz_level_feed(&cut, NULL, RATE), 0);
+    ck_assert(cz_level_db(&cut) == -200.0);
+    cz_level_free(&cut);
+    ck_assert_int_eq(cz_level_init(&cut, 0, 2), CZ_EINVAL);
+    free(x);
+}
+END_TEST
+
 /* A spool folder the operator named but that cannot be used is an error
  * naming it, never a silent fallback elsewhere. */
 START_TEST(unusable_spool_dir_is_named)
@@ -553,6 +615,7 @@ int main(void)
     tcase_add_test(tc, spooled_audio_reads_writes_copies_and_saves);
     tcase_add_test(tc, published_audio_is_a_file_and_read_only);
     tcase_add_test(tc, recycle_reuses_only_what_nobody_else_holds);
+    tcase_add_test(tc, level_is_the_gated_mean_and_independent_of_the_cut);
     tcase_add_test(tc, unusable_spool_dir_is_named);
     tcase_add_test(tc, spool_that_cannot_be_sized_is_a_clean_error);
     suite_add_tcase(s, tc);

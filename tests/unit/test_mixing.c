@@ -384,6 +384,58 @@ START_TEST(same_input_same_bytes)
 }
 END_TEST
 
+/* production.levels: each stem's level as production measured it while
+ * writing (audio.h cz_level). Exact figures give the very bytes mixing gets
+ * by measuring; figures are used only when put after the stems by the
+ * same writer (else they may describe other stems). */
+static json_t *levels_of(const cz_audio *stems, double force)
+{
+    json_t *lv = json_object();
+    for (uint32_t i = 0; i < stems->n_stems; i++) {
+        cz_level m;
+        const cz_audio *st = stems->stems[i].audio;
+        ck_assert_int_eq(cz_level_init(&m, st->rate, st->channels), 0);
+        ck_assert_int_eq(cz_level_feed(&m, st->samples, st->frames), 0);
+        json_object_set_new(lv, stems->stems[i].name,
+                            json_real(isnan(force) ? cz_level_db(&m) : force));
+        cz_level_free(&m);
+    }
+    return lv;
+}
+
+static int same_mix(const cz_audio *a, const cz_audio *b)
+{
+    return !memcmp(a->samples, b->samples, a->frames * 2 * sizeof(float));
+}
+
+START_TEST(levels_from_production_spare_the_pass_and_change_nothing)
+{
+    czh *measured = setup(NULL, FULL), *given = setup(NULL, FULL), *wrong = setup(NULL, FULL);
+    const cz_audio *st = NULL;
+    ck_assert_int_eq(cz_bus_get_audio(czh_bus(given), "production.stems", &st), 0);
+    ck_assert_int_eq(cz_bus_put_json(czh_bus(given), "production.levels", levels_of(st, NAN)), 0);
+    ck_assert_int_eq(cz_bus_put_json(czh_bus(wrong), "production.levels", levels_of(st, -60)), 0);
+    const cz_audio *mm = run_mix(measured), *mg = run_mix(given), *mw = run_mix(wrong);
+    ck_assert_msg(same_mix(mm, mg), "exact levels changed the mix");
+    ck_assert_msg(!same_mix(mm, mw), "the given levels were not used");
+
+    /* put before the stems (a later put of production.stems): ignored */
+    czh *stale = setup(NULL, FULL);
+    cz_bus *bus = czh_bus(stale);
+    const cz_audio *old = NULL;
+    ck_assert_int_eq(cz_bus_get_audio(bus, "production.stems", &old), 0);
+    ck_assert_int_eq(cz_bus_put_json(bus, "production.levels", levels_of(old, -60)), 0);
+    cz_audio *again = (cz_audio *)old;
+    cz_audio_ref(again);
+    ck_assert_int_eq(cz_bus_put_audio(bus, "production.stems", again), 0);
+    ck_assert_msg(same_mix(mm, run_mix(stale)), "stale levels were used");
+    czh_free(measured);
+    czh_free(given);
+    czh_free(wrong);
+    czh_free(stale);
+}
+END_TEST
+
 /* Stems that come spooled are mixed to the very same bytes as stems in
  * memory, and the processed stems and returns stay spooled (the process
  * never holds them whole); the mix itself is in memory for mastering. */
@@ -538,6 +590,7 @@ int main(void)
     tcase_add_test(tc, every_listed_preset_exists);
     tcase_add_test(tc, returns_can_be_switched_off);
     tcase_add_test(tc, same_input_same_bytes);
+    tcase_add_test(tc, levels_from_production_spare_the_pass_and_change_nothing);
     tcase_add_test(tc, spooled_stems_mix_to_the_same_bytes);
     tcase_add_test(tc, missing_or_mistyped_input_is_a_clean_error);
     tcase_add_test(tc, every_build_of_the_strip_gives_the_same_bits);

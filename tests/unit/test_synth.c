@@ -571,6 +571,23 @@ START_TEST(stems_are_spooled_unless_asked_and_sound_the_same)
     for (uint32_t i = 0; i < a->n_stems; i++)
         ck_assert_msg(same_bytes(a->stems[i].audio, b->stems[i].audio), "stem %s differs",
                       a->stems[i].name);
+    /* production.levels: each stem's gated level, measured while it was
+     * written, exactly what measuring the finished stem gives */
+    const json_t *lv = NULL;
+    ck_assert_int_eq(cz_bus_get_json(czh_bus(h), "production.levels", &lv), 0);
+    ck_assert_uint_eq(json_object_size(lv), a->n_stems);
+    for (uint32_t i = 0; i < a->n_stems; i++) {
+        const cz_audio *st = a->stems[i].audio;
+        cz_level m2;
+        ck_assert_int_eq(cz_level_init(&m2, st->rate, st->channels), 0);
+        ck_assert_int_eq(cz_level_feed(&m2, st->samples, st->frames), 0);
+        const json_t *v = json_object_get(lv, a->stems[i].name);
+        ck_assert_msg(json_is_real(v) && json_real_value(v) == cz_level_db(&m2),
+                      "stem %s: level %g, measured %g", a->stems[i].name,
+                      json_number_value(v), cz_level_db(&m2));
+        ck_assert(json_real_value(v) > -60 && json_real_value(v) < 0);
+        cz_level_free(&m2);
+    }
     czh_free(h);
     czh_free(m);
 }

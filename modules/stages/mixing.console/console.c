@@ -41,6 +41,9 @@ static const cz_port reads[] = {
     CZ_READ_OPTIONAL("arrangement.score", CZ_TYPE_SCORE,
                      "track roles and pans, tempo, kick notes"),
     CZ_READ_OPTIONAL("ideation.spec", CZ_TYPE_JSON, "genre -> mix preset"),
+    CZ_READ_OPTIONAL("production.levels", CZ_TYPE_JSON,
+                     "each stem's gated level, measured as production wrote it (used only when "
+                     "the same stage wrote production.stems; else measured here)"),
     CZ_PORTS_END};
 
 static const cz_port writes[] = {
@@ -205,10 +208,25 @@ static int new_bus(const cz_audio *like, uint64_t frames, cz_audio **out, cz_err
     return *out ? 0 : cz_err(err, CZ_ENOMEM, "out of memory");
 }
 
+/* production.levels when the stage that wrote production.stems wrote it
+ * too, after them; NULL otherwise (a stage in between that changed the
+ * stems would have made the figures stale), and the stems are measured. */
+static const json_t *given_levels(const cz_bus *bus)
+{
+    const json_t *lv = NULL;
+    cz_lineage l, s;
+    if (cz_bus_get_json(bus, "production.levels", &lv) || !json_is_object(lv) ||
+        cz_bus_lineage(bus, "production.levels", &l) ||
+        cz_bus_lineage(bus, "production.stems", &s) || !l.stage || !s.stage || !l.module ||
+        !s.module || strcmp(l.stage, s.stage) || strcmp(l.module, s.module) || l.seq < s.seq)
+        return NULL;
+    return lv;
+}
+
 static int strip_setup(console *c, strip *s, const cz_audio *in,
                        const char *name, const cz_score *score,
                        const genre_preset *gp, int sidechain, int in_place,
-                       cz_error *err)
+                       const json_t *levels, cz_error *err)
 {
     cz_audio_ref(in); /* the strip keeps its input alive (released in job_free) */
     s->in = in;
@@ -218,7 +236,12 @@ static int strip_setup(console *c, strip *s, const cz_audio *in,
     s->role = tr && (unsigned)tr->role < CZ_ROLE_COUNT ? tr->role : role_from_name(name);
     const role_preset *rp = &gp->roles[s->role];
 
-    int rc = strip_level_db(in, &s->level_db);
+    /* production's figure when it gave one (the same measure, audio.h
+     * cz_level), else a pass over the stem */
+    const json_t *given = json_object_get(levels, name);
+    double level = json_number_value(given);
+    int rc = json_is_number(given) ? 0 : cz_audio_level_db(in, &level);
+    s->level_db = (float)level;
     if (rc)
         return cz_err(err, rc, MOD ": cannot read stem '%s'%s", name,
                       rc == CZ_EIO ? " from its scratch file" : ": out of memory");
@@ -439,6 +462,7 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
      * place (the kernel hands over its reference, or a copy is made when a
      * later stage or a checkpoint still needs the originals). */
     cz_audio *taken = NULL;
+    const json_t *levels = given_levels(bus);
     int rc = cz_job_take_audio(job, "production.stems", &taken, NULL);
     if (rc == CZ_ENOTFOUND)
         return cz_err(err, rc, MOD ": production.stems is missing from the bus "
@@ -494,7 +518,7 @@ static int console_run(void *instance, cz_job *job, cz_error *err)
     for (uint32_t i = 0; i < j.n; i++) {
         const cz_audio *a = in->n_stems ? in->stems[i].audio : in;
         const char *name = in->n_stems ? in->stems[i].name : "main";
-        if ((rc = strip_setup(c, &j.strips[i], a, name, score, gp, sidechain, 1, err)))
+        if ((rc = strip_setup(c, &j.strips[i], a, name, score, gp, sidechain, 1, levels, err)))
             goto fail;
     }
     /* The strips hold their stems now. The container's summed main buffer

@@ -233,10 +233,6 @@ typedef struct strip {
     uint32_t quiet;     /* consecutive blocks of silent input */
 } strip;
 
-/* Gated RMS of a whole buffer (in memory or spooled) in dBFS into *db
- * (100 ms windows, absolute gate -70, relative gate -20 dB, as BS.1770
- * gates but unweighted); -200 if silent. CZ_EIO, CZ_ENOMEM. */
-int strip_level_db(const cz_audio *a, float *db);
 /* Non-zero when the count floats at y are all zero. */
 int block_silent(const float *y, size_t count);
 /* The strip was skipped through a silence: its dynamics start afresh. */

@@ -16,65 +16,6 @@
 
 #include "console.h"
 
-static float window_ms(const float *x, size_t count)
-{
-    v4f acc = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= count; i += 4) {
-        v4f v = v4_load(x + i);
-        acc += v * v;
-    }
-    double s = (double)acc[0] + acc[1] + acc[2] + acc[3];
-    for (; i < count; i++)
-        s += (double)x[i] * x[i];
-    return count ? (float)(s / (double)count) : 0.0f;
-}
-
-int strip_level_db(const cz_audio *a, float *db)
-{
-    uint64_t win = a->rate / 10 ? a->rate / 10 : 1;
-    size_t nw = (size_t)((a->frames + win - 1) / win);
-    *db = -200;
-    if (!nw)
-        return 0;
-    float *ms = malloc(nw * sizeof *ms);
-    /* a spooled stem is read a window at a time */
-    float *buf = a->samples ? NULL : malloc((size_t)win * a->channels * sizeof *buf);
-    if (!ms || (!a->samples && !buf)) {
-        free(ms);
-        free(buf);
-        return CZ_ENOMEM;
-    }
-    double sum = 0;
-    size_t used = 0;
-    int rc = 0;
-    for (size_t w = 0; w < nw && !rc; w++) {
-        uint64_t f0 = w * win, f1 = f0 + win < a->frames ? f0 + win : a->frames;
-        const float *x = a->samples ? a->samples + f0 * a->channels : buf;
-        if (!a->samples && (rc = cz_audio_read(a, f0, f1 - f0, buf)))
-            break;
-        ms[w] = window_ms(x, (size_t)(f1 - f0) * a->channels);
-        if (ms[w] > 1e-7f) { /* -70 dBFS */
-            sum += ms[w];
-            used++;
-        }
-    }
-    if (!rc && used) {
-        double rel = sum / used * 0.01; /* -20 dB below the gated mean */
-        double s2 = 0;
-        size_t n2 = 0;
-        for (size_t w = 0; w < nw; w++)
-            if (ms[w] > 1e-7f && ms[w] > rel) {
-                s2 += ms[w];
-                n2++;
-            }
-        *db = (float)(10.0 * log10(s2 / n2));
-    }
-    free(ms);
-    free(buf);
-    return rc;
-}
-
 int strip_load(const strip *s, float *y, uint64_t pos, uint32_t n)
 {
     const cz_audio *in = s->in;

@@ -42,6 +42,8 @@ static const cz_port reads[] = {
 
 static const cz_port writes[] = {
     CZ_WRITE("production.stems", CZ_TYPE_AUDIO, "the rendered song: stereo at `rate`, one stem \"mix\""),
+    CZ_WRITE("production.levels", CZ_TYPE_JSON,
+             "the stem's gated level in dBFS (audio.h cz_level), for mixing's gain staging"),
     CZ_PORTS_END};
 
 static const cz_option options[] = {
@@ -194,7 +196,15 @@ static int pp_run(void *instance, cz_job *job, cz_error *err)
     cz_job_status(job, "via %s: %.1f s at %u Hz -> %.1f s at %u Hz", reply.provider, got_s, got_rate, seconds,
                   s->rate);
     cz_reply_clear(&reply);
-    return cz_bus_put_audio(cz_job_bus(job), "production.stems", out);
+    double db;
+    rc = cz_audio_level_db(mix, &db); /* in memory: cannot fail but for memory */
+    json_t *lv = rc ? NULL : json_pack("{s:f}", "mix", db);
+    rc = cz_bus_put_audio(cz_job_bus(job), "production.stems", out);
+    if (!rc)
+        rc = lv ? cz_bus_put_json(cz_job_bus(job), "production.levels", lv) : CZ_ENOMEM;
+    else
+        json_decref(lv);
+    return rc ? cz_err(err, rc, MOD ": cannot put production.stems and .levels on the bus") : 0;
 }
 
 CZ_MODULE(.name = "production.provider", .version = "1.0.0", .kind = CZ_KIND_STAGE,

@@ -50,6 +50,8 @@ static const cz_port reads[] = {
 static const cz_port writes[] = {
     CZ_WRITE("production.stems", CZ_TYPE_AUDIO,
              "stereo mix of all tracks with one stem per track, named after the track"),
+    CZ_WRITE("production.levels", CZ_TYPE_JSON,
+             "each stem's gated level in dBFS (audio.h cz_level), for mixing's gain staging"),
     CZ_PORTS_END};
 
 static const cz_option options[] = {
@@ -278,8 +280,29 @@ static int sf_run(void *instance, cz_job *job, cz_error *err)
     cz_job_log(job, CZ_LOG_INFO, "%u stems, %.1f s at %u Hz from %s, drum kit %d", sc->n_tracks,
                (double)frames / sf->rate, sf->rate, sf->path, kit);
     cz_job_status(job, "%u stems, %.1f s (SoundFont)", sc->n_tracks, (double)frames / sf->rate);
+    /* the stems' levels (audio.h cz_level), measured once here for
+     * mixing's gain staging; the stems are faded at the end after they are
+     * written, so they are measured finished */
+    json_t *lv = json_object();
+    for (uint32_t i = 0; lv && !rc && i < mix->n_stems; i++) {
+        double db;
+        if ((rc = cz_audio_level_db(mix->stems[i].audio, &db)))
+            rc = cz_err(err, rc, MOD ": cannot measure the stem '%s' (" CZ_SPOOL_HINT ")",
+                        mix->stems[i].name);
+        else
+            json_object_set_new(lv, mix->stems[i].name, json_real(db));
+    }
+    if (rc || !lv) {
+        json_decref(lv);
+        rc = rc ? rc : cz_err(err, CZ_ENOMEM, MOD ": out of memory");
+        goto out;
+    }
     rc = cz_bus_put_audio(bus, "production.stems", mix);
     mix = NULL;
+    if (!rc)
+        rc = cz_bus_put_json(bus, "production.levels", lv);
+    else
+        json_decref(lv);
     if (rc)
         rc = cz_err(err, rc, MOD ": cannot put production.stems on the bus");
 out:

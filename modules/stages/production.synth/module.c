@@ -37,6 +37,8 @@ static const cz_port reads[] = {
 static const cz_port writes[] = {
     CZ_WRITE("production.stems", CZ_TYPE_AUDIO,
              "stereo mix of all tracks with one stem per track, named after the track"),
+    CZ_WRITE("production.levels", CZ_TYPE_JSON,
+             "each stem's gated level in dBFS (audio.h cz_level), measured as it was written"),
     CZ_PORTS_END,
 };
 
@@ -182,8 +184,12 @@ static int synth_run(void *instance, cz_job *job, cz_error *err)
                       s->score_key, song_s, SY_MAX_SECONDS);
 
     char (*names)[32] = calloc(sc->n_tracks, sizeof *names);
-    if (!names)
+    double *levels = calloc(sc->n_tracks + 1, sizeof *levels);
+    if (!names || !levels) {
+        free(names);
+        free(levels);
         return cz_err(err, CZ_ENOMEM, "production.synth: out of memory");
+    }
     stem_names(sc, names);
     for (uint32_t i = 0; i < sc->n_tracks; i++)
         if (strcmp(names[i], sc->tracks[i].name))
@@ -193,11 +199,15 @@ static int synth_run(void *instance, cz_job *job, cz_error *err)
     sy_render_args ra = {.score = sc, .sh = &s->sh, .style = &style, .rate = s->rate,
                          .polyphony = s->polyphony, .tail_s = s->tail_s,
                          .seed = cz_job_seed(job), .isa = s->sh.isa, .spool = s->spool,
-                         .cancelled = job_cancelled, .user = job};
+                         .levels = levels, .cancelled = job_cancelled, .user = job};
     sy_render_stats st;
     cz_audio *mix = NULL;
     rc = sy_render(&ra, names, &mix, &st, err);
+    json_t *lv = rc ? NULL : json_object();
+    for (uint32_t i = 0; lv && i < sc->n_tracks; i++)
+        json_object_set_new(lv, names[i], json_real(levels[i]));
     free(names);
+    free(levels);
     if (rc)
         return rc;
     if (st.hard_steals)
@@ -210,8 +220,14 @@ static int synth_run(void *instance, cz_job *job, cz_error *err)
                (unsigned long long)st.steals, st.half_rate_tracks, style.kit, style.genre);
     cz_job_status(job, "%u stems, %.1f s", sc->n_tracks, cz_audio_seconds(mix));
     rc = cz_bus_put_audio(bus, "production.stems", mix);
+    if (rc) {
+        json_decref(lv);
+        return cz_err(err, rc, "production.synth: cannot put production.stems on the bus");
+    }
+    /* after the stems: mixing trusts the figures only from their writer */
+    rc = lv ? cz_bus_put_json(bus, "production.levels", lv) : CZ_ENOMEM;
     if (rc)
-        rc = cz_err(err, rc, "production.synth: cannot put production.stems on the bus");
+        rc = cz_err(err, rc, "production.synth: cannot put production.levels on the bus");
     return rc;
 }
 

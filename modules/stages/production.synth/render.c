@@ -84,12 +84,15 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
     float *work = aligned_alloc(64, work_floats * sizeof(float));
     float **stage = calloc(nt, sizeof *stage);
     uint8_t *dirty = calloc(nt, 1);
+    /* each stem measured as it is written (audio.h cz_level), so mixing
+     * need not read it all once more to stage its gain */
+    cz_level *lv = calloc(nt, sizeof *lv);
     uint32_t made = 0;
     if (!mix) {
         rc = err ? err->code : CZ_ENOMEM;
         goto out;
     }
-    if (!tr || !stems || !work || !stage || !dirty) {
+    if (!tr || !stems || !work || !stage || !dirty || !lv) {
         rc = cz_err(err, CZ_ENOMEM, "production.synth: out of memory");
         goto out;
     }
@@ -107,6 +110,7 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
             goto out;
         }
         stats->half_rate_tracks += (uint32_t)tr[made].half;
+        cz_level_init(&lv[made], a->rate, 2);
         cz_error why = {0}; /* the cause, quoted in our message (not err: that is written) */
         stems[made] = new_buffer(a->rate, frames, a->spool, &why);
         if (!stems[made]) {
@@ -146,12 +150,19 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
         }
         if ((rc = flush_block(a, mix, stems, stage, dirty, main_blk, pos0, nb, names, err)))
             goto out;
+        for (uint32_t i = 0; i < nt; i++)
+            if (cz_level_feed(&lv[i], dirty[i] ? stage[i] : NULL, nb)) {
+                rc = cz_err(err, CZ_ENOMEM, "production.synth: out of memory");
+                goto out;
+            }
     }
 
     for (uint32_t i = 0; i < nt; i++) {
         stats->notes += sc->tracks[i].n_notes;
         stats->steals += tr[i].steals;
         stats->hard_steals += tr[i].hard_steals;
+        if (a->levels)
+            a->levels[i] = cz_level_db(&lv[i]);
         cz_audio *st = stems[i];
         stems[i] = NULL;
         if ((rc = cz_audio_add_stem(mix, names[i], st))) {
@@ -164,6 +175,8 @@ int sy_render(const sy_render_args *a, char (*names)[32], cz_audio **out,
 out:
     for (uint32_t i = 0; i < made; i++) {
         sy_track_free(&tr[i]);
+        if (lv)
+            cz_level_free(&lv[i]);
         if (stems && stems[i])
             cz_audio_unref(stems[i]);
     }
@@ -171,6 +184,7 @@ out:
     free(stems);
     free(stage);
     free(dirty);
+    free(lv);
     free(work);
     cz_audio_unref(mix);
     return rc;

@@ -411,6 +411,7 @@ typedef struct sy_render_args {
     int no_half_rate;         /* every track at the output rate (tests) */
     int voice_major;          /* never time-major oscillators (tests) */
     int spool;                /* stems in scratch files (audio.h) instead of memory */
+    double *levels;           /* out when set: each stem's gated level (cz_level), dBFS */
     /* polled every 1024 chunks; non-zero stops the render (CZ_ECANCELED) */
     int (*cancelled)(void *user);
     void *user;

@@ -155,6 +155,40 @@ int cz_audio_load_all(cz_audio *a);
 int cz_audio_publish(const cz_audio *a, const char *path, const void *head, const void *tail,
                      size_t tail_len, cz_error *err);
 
+/* A signal's gated level, the measure a mixer stages gain by (ABI 1.2):
+ * the mean square of every 100 ms window (rate / 10 frames, all channels
+ * together; the last window as long as it is), windows under -70 dBFS left
+ * out, then those more than 20 dB under the mean of the rest; the level is
+ * 10 log10 of the mean of what remains, in dBFS, or -200 when nothing
+ * remains. Feed the frames in order, in blocks of any size: a window sums
+ * its squares in double, in sixteen lanes by position, and adds the lanes
+ * in a fixed order, so the figure does not depend on how the signal was
+ * cut, nor on the machine.
+ * A stage that writes a signal anyway can measure it on the way and hand
+ * the figure on (production.levels, docs/bus-keys.md), sparing the next
+ * stage a second read of every sample. */
+typedef struct cz_level {
+    uint32_t channels;
+    uint64_t win;   /* samples per window */
+    uint64_t pos;   /* samples into the current window */
+    double lane[16];
+    float *ms;      /* mean square of each finished window */
+    uint32_t n, cap;
+} cz_level;
+
+/* CZ_EINVAL for a zero rate or channel count. */
+int cz_level_init(cz_level *m, uint32_t rate, uint32_t channels);
+/* The next `frames` frames, interleaved; x NULL: that many frames of
+ * silence. CZ_ENOMEM. */
+int cz_level_feed(cz_level *m, const float *x, uint64_t frames);
+/* The level so far, in dBFS (-200: silence); m is left as it is. */
+double cz_level_db(const cz_level *m);
+void cz_level_free(cz_level *m);
+
+/* The cz_level of a whole buffer's own frames (not its stems), in memory
+ * or spooled. CZ_EIO when the scratch file cannot be read, CZ_ENOMEM. */
+int cz_audio_level_db(const cz_audio *a, double *db);
+
 /* Decode an audio file held in memory (WAV, FLAC, Ogg, AIFF, ... anything
  * libsndfile reads) into a new buffer with one reference, interleaved
  * float at the file's own rate and channel count. `what` names the data in

@@ -51,7 +51,8 @@ extern "C" {
 #define CZ_ABI_MAJOR 1u
 /* Minor versions add without breaking: 1.1 added spooled audio (audio.h);
  * the host loads audio in full for stages built against 1.0. 1.2 added
- * cz_audio_publish, cz_audio_recycle, cz_audio_prefault and CZ_ENOTSUP. A
+ * cz_audio_publish, cz_audio_recycle, cz_audio_prefault, cz_level and
+ * CZ_ENOTSUP. A
  * module built against a newer minor than the host's is refused. */
 #define CZ_ABI_MINOR 2u
 #define CZ_ENTRY_SYMBOL "cadenza_module_v1"
